@@ -1,0 +1,37 @@
+# Everything wsbook needs on a fresh machine, installed by the project itself.
+#   make reproduce   set up, then run the reproduction (`wsbook reproduce`, scale smoke by default)
+#   make test        set up, then run every test (all notebooks through nbdev's runner + pytest)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+SCALE  ?= smoke
+# The CPU build that lies on these machines; on a GPU machine install your CUDA torch into $(VENV) first,
+# `make` keeps a torch that is already there.
+TORCH  ?= torch==2.13.0
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup test reproduce fmnist browser export-check
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev,3d]"
+	touch $@
+
+# The paper's main benchmark, the full Fashion-MNIST, from Debian's dataset-fashion-mnist package.
+fmnist:
+	@if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then \
+	  ($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist) \
+	  || echo "warning: could not install dataset-fashion-mnist; fmnist needs --root DIR with the idx files"; fi
+
+setup: $(VENV)/.installed fmnist
+
+# wsbook/ must be exactly what nbdev-export makes of nbs/
+export-check: setup
+	$(VENV)/bin/nbdev-export
+	@git diff --quiet -- wsbook || (echo "wsbook/ is out of sync with nbs/: run nbdev-export and commit"; git --no-pager diff --stat -- wsbook; exit 1)
+
+test: setup export-check
+	$(PY) -m pytest tests/ -q -rs --durations=15
+
+reproduce: setup
+	$(VENV)/bin/wsbook reproduce --scale $(SCALE)
