@@ -4,7 +4,7 @@ notebook. Experiment notebooks are papermill notebooks and are run by the reprod
 from pathlib import Path
 import pytest
 from nbdev.config import get_config
-from nbdev.test import test_nb
+from nbdev import test as nbtest
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith("_"))
@@ -12,5 +12,5 @@ NBS = sorted(p for p in (ROOT / "nbs").glob("*.ipynb") if not p.name.startswith(
 @pytest.mark.parametrize("nb", NBS, ids=[p.stem for p in NBS])
 def test_notebook(nb):
     flags = get_config(ROOT).tst_flags.split()
-    ok, secs = test_nb(nb, skip_flags=flags, basepath=ROOT, cell_timeout=900)
+    ok, secs = nbtest.test_nb(nb, skip_flags=flags, basepath=ROOT, cell_timeout=900)
     assert ok, f"{nb.name} failed (see the traceback above)"
