@@ -1,0 +1,54 @@
+"""`wsbook reproduce --scale tiny` end to end: every experiment notebook runs under papermill with its
+parameters, writes its figures and results, and the summary has a row per experiment; a rerun reuses
+finished runs; a failing notebook stops the run with its error and keeps the finished results."""
+import json, os
+from pathlib import Path
+import nbformat, pytest
+from wsbook import experiments as ex
+from wsbook.data import SOURCES
+
+def _expected():
+    return [e for e in ex.EXPERIMENTS if e != "shapes3d" or "shapes3d" in SOURCES]
+
+def test_every_experiment_ran_and_reported(tiny_reproduction):
+    res = tiny_reproduction / "results"
+    rows = json.loads((res / "summary.json").read_text())
+    assert [r["experiment"] for r in rows] == _expected()
+    for r in rows:
+        assert r["ours"] and r["shows"] and r["paper"] and r["title"] == ex.TITLES[r["experiment"]]
+        d = res / r["experiment"]
+        assert list(d.glob("*.png")), f"{d}: no figure"
+        nb = nbformat.read(d / f"{r['experiment']}.ipynb", as_version=4)
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected and "scale = \"tiny\"" in injected[0].source
+        assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    md = (res / "summary.md").read_text()
+    assert md.count("\n") == len(rows) + 2
+    run = json.loads((res / "run.json").read_text())
+    assert run["scale"] == "tiny" and "total_seconds" in run and run["wsbook"]
+
+def test_rerun_reuses_finished_runs(tiny_reproduction):
+    runs = sorted((tiny_reproduction / "runs" / "views").glob("*/metrics.json"))
+    before = {p: p.stat().st_mtime_ns for p in runs}
+    ex.reproduce("tiny", "cpu", tiny_reproduction, ["views"], progress=False)
+    assert {p: p.stat().st_mtime_ns for p in runs} == before
+    assert sorted((tiny_reproduction / "runs" / "views").glob("*/metrics.json")) == runs
+
+def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_reproduction, tmp_path, monkeypatch):
+    import shutil
+    root = tmp_path / "data"; shutil.copytree(tiny_reproduction, root)       # leave the shared reproduction intact
+    shutil.rmtree(root / "results")
+    nbs = tmp_path / "nbs"; nbs.mkdir()
+    (nbs / "views.ipynb").write_text((ex.experiments_dir() / "views.ipynb").read_text())
+    bad = nbformat.read(ex.experiments_dir() / "generalization.ipynb", as_version=4)
+    bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken notebook')"))
+    nbformat.write(bad, nbs / "generalization.ipynb")
+    monkeypatch.setattr(ex, "experiments_dir", lambda: nbs)
+    with pytest.raises(RuntimeError, match="experiment generalization failed .*deliberately broken notebook"):
+        ex.reproduce("tiny", "cpu", root, ["views", "generalization"], progress=False)
+    assert (root / "results" / "views" / "results.json").exists()
+    assert not (root / "results" / "generalization" / "results.json").exists()
+
+def test_unknown_names_are_refused():
+    with pytest.raises(ValueError, match="valid scales: tiny, smoke, paper"): ex.get_scale("huge")
+    with pytest.raises(ValueError, match="unknown experiment 'nope'"): ex.reproduce("tiny", experiments=["nope"])
