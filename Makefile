@@ -1,6 +1,7 @@
 # Everything wsbook needs on a fresh machine, installed by the project itself.
 #   make reproduce   set up, then run the reproduction (`wsbook reproduce`, scale smoke by default)
 #   make test        set up, then run every test (all notebooks through nbdev's runner + pytest)
+#   make site        set up, then build the website from data/results (`wsbook site`; Quarto if installed)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SCALE  ?= smoke
@@ -9,7 +10,7 @@ SCALE  ?= smoke
 TORCH  ?= torch==2.13.0
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup test reproduce fmnist browser export-check
+.PHONY: setup test reproduce site fmnist browser export-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,13 +26,22 @@ fmnist:
 
 setup: $(VENV)/.installed fmnist
 
+# Headless Chromium for the website's browser test (tests/test_site.py): Debian's chromium, no browser download.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  ($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
+	  || echo "warning: could not install chromium; the browser test will be skipped"; fi
+
 # wsbook/ must be exactly what nbdev-export makes of nbs/
 export-check: setup
 	$(VENV)/bin/nbdev-export
 	@git diff --quiet -- wsbook || (echo "wsbook/ is out of sync with nbs/: run nbdev-export and commit"; git --no-pager diff --stat -- wsbook; exit 1)
 
-test: setup export-check
+test: setup export-check browser
 	$(PY) -m pytest tests/ -q -rs --durations=15
 
 reproduce: setup
 	$(VENV)/bin/wsbook reproduce --scale $(SCALE)
+
+site: setup
+	$(VENV)/bin/wsbook site

@@ -1,0 +1,86 @@
+"""The website, checked in a real browser.
+
+Builds the site (`wsbook.site.build_site`, what `wsbook site` runs) from the `tiny` reproduction - the one in
+`data/results` if `wsbook reproduce` left one, else it runs `wsbook reproduce --scale tiny` when the CLI has it,
+else (before the experiments exist) a made-up reproduction of the same shape - and opens every page in headless
+Debian Chromium: no missing image, no broken internal link, the summary table with a row per experiment.
+Screenshots of the home page and of one results page go to `data/site-screenshots/` for people to look at."""
+import json, subprocess, sys
+from pathlib import Path
+import pytest
+from wsbook.site import PREVIEW_LABEL, build_site, check_site, demo_results, find_chromium, mixed_import_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "data" / "site-screenshots"
+
+def _has_reproduce() -> bool:
+    "Whether this checkout can run `wsbook reproduce` (the subcommand and the experiments module it runs)."
+    import importlib.util
+    from wsbook.cli import build_parser
+    return ("reproduce" in build_parser()._subparsers._group_actions[0].choices and any((ROOT / "nbs" / "experiments").glob("*.ipynb"))
+            and importlib.util.find_spec("wsbook.experiments") is not None)
+
+def reproduction(tmp: Path) -> tuple[Path, str]:
+    "The reproduction the site is built from, and where it came from."
+    real = ROOT / "data" / "results"
+    if (real / "summary.json").exists() and (real / "run.json").exists(): return real, "data/results"
+    if _has_reproduce():
+        subprocess.run([sys.executable, "-c", "from wsbook.cli import main; main()", "reproduce", "--scale", "tiny"],
+                       cwd=ROOT, check=True, timeout=3600)
+        return real, "wsbook reproduce --scale tiny"
+    return demo_results(tmp / "results", experiments=("views", "generalization", "augmentations")), "demo_results"
+
+def test_no_mixed_import_cells():
+    "nbdev runs whole every cell that imports while processing docs: imports stay in their own cells (platform.md)."
+    bad = {nb.name: mixed_import_cells(nb) for nb in sorted((ROOT / "nbs").glob("*.ipynb"))}
+    assert not {k: v for k, v in bad.items() if v}, f"cells mixing imports and code (split them): {bad}"
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("site")
+    results, origin = reproduction(tmp)
+    out = build_site(results=results, out=tmp / "site", root=ROOT, execute=False)
+    info = json.loads((out / "build.json").read_text())
+    print(f"site from {origin}: {info['mode']}, {len(info['pages'])} pages, {info['seconds']} s")
+    return out, results, info
+
+@pytest.fixture(scope="module")
+def report(site):
+    out, results, info = site
+    if not find_chromium(): pytest.skip("chromium is not installed (make browser, or apt-get install chromium)")
+    exps = info["experiments"]
+    shots = {"index.html": SHOTS / "home.png", f"results/{exps[0]}/{exps[0]}.html": SHOTS / f"results-{exps[0]}.png"}
+    return check_site(out, shots=shots)
+
+def test_pages(site):
+    out, results, info = site
+    rows = json.loads((results / "summary.json").read_text())
+    assert info["experiments"] and set(info["experiments"]) <= {r["experiment"] for r in rows}
+    for e in info["experiments"]: assert f"results/{e}/{e}.html" in info["pages"]
+    assert "index.html" in info["pages"] and len(info["pages"]) > 10, "home + Method + Results"
+
+def test_home_page(site, report):
+    out, results, info = site
+    home = report["index.html"]
+    rows = json.loads((results / "summary.json").read_text())
+    assert home["summary_rows"] == len(rows), "the summary table has a row per experiment"
+    assert home["images"] >= 1 and home["broken_images"] == [], home
+    html = (out / "index.html").read_text()
+    for e in info["experiments"]: assert f'href="results/{e}/{e}.html"' in html, f"summary links to the {e} page"
+    assert (SHOTS / "home.png").stat().st_size > 10_000
+
+def test_results_pages(site, report):
+    out, results, info = site
+    for e in info["experiments"]:
+        r = report[f"results/{e}/{e}.html"]
+        assert r["images"] >= 1 and r["broken_images"] == [], (e, r)
+        page = (out / "results" / e / f"{e}.html").read_text()
+        assert "Run with" in page and "Parameters" in page, "the run's facts and parameters are on the page"
+    assert any(SHOTS.glob("results-*.png"))
+
+def test_every_page_loads_with_images_and_links(site, report):
+    out, results, info = site
+    assert set(report) == set(info["pages"])
+    problems = {p: (r["broken_images"], r["broken_links"]) for p, r in report.items() if r["broken_images"] or r["broken_links"]}
+    assert not problems, problems
+    if info["mode"] == "offline-preview": assert all(r["preview_label"] and PREVIEW_LABEL in r["title"] for r in report.values())
