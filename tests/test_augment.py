@@ -131,6 +131,10 @@ def test_fast_permute_matches_permute():
     ws = fitted_like((2, 8, 6, 5, 3), 7, 0)
     p = random_perms(ws.sizes, 7, torch.Generator().manual_seed(1))
     for a, b in zip(fast_permute(ws, p).tensors, ws.permute(p).tensors): assert torch.equal(a, b)
+    src = torch.tensor([6, 0, 0, 3, 2, 5, 1])
+    for a, b in zip(fast_permute(ws, p, src).tensors, ws[src].permute(p).tensors): assert torch.equal(a, b)
+    assert torch.equal(MixUp("perm")(ws, None, torch.Generator().manual_seed(2))[0].flatten(),
+                       MixUp("perm")(ws, None, torch.Generator().manual_seed(2))[0].flatten())
 
 
 # --- MixUp
