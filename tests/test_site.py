@@ -1,34 +1,16 @@
 """The website, checked in a real browser.
 
-Builds the site (`wsbook.site.build_site`, what `wsbook site` runs) from the `tiny` reproduction - the one in
-`data/results` if `wsbook reproduce` left one, else it runs `wsbook reproduce --scale tiny` when the CLI has it,
-else (before the experiments exist) a made-up reproduction of the same shape - and opens every page in headless
+Builds the site (`wsbook.site.build_site`, what `wsbook site` runs) from a `wsbook reproduce --scale tiny` run
+(the session fixture `tiny_reproduction`, shared with tests/test_reproduce.py) and opens every page in headless
 Debian Chromium: no missing image, no broken internal link, the summary table with a row per experiment.
 Screenshots of the home page and of one results page go to `data/site-screenshots/` for people to look at."""
 import json, subprocess, sys
 from pathlib import Path
 import pytest
-from wsbook.site import PREVIEW_LABEL, build_site, check_site, demo_results, find_chromium, mixed_import_cells
+from wsbook.site import PREVIEW_LABEL, build_site, check_site, find_chromium, mixed_import_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "data" / "site-screenshots"
-
-def _has_reproduce() -> bool:
-    "Whether this checkout can run `wsbook reproduce` (the subcommand and the experiments module it runs)."
-    import importlib.util
-    from wsbook.cli import build_parser
-    return ("reproduce" in build_parser()._subparsers._group_actions[0].choices and any((ROOT / "nbs" / "experiments").glob("*.ipynb"))
-            and importlib.util.find_spec("wsbook.experiments") is not None)
-
-def reproduction(tmp: Path) -> tuple[Path, str]:
-    "The reproduction the site is built from, and where it came from."
-    real = ROOT / "data" / "results"
-    if (real / "summary.json").exists() and (real / "run.json").exists(): return real, "data/results"
-    if _has_reproduce():
-        subprocess.run([sys.executable, "-c", "from wsbook.cli import main; main()", "reproduce", "--scale", "tiny"],
-                       cwd=ROOT, check=True, timeout=3600)
-        return real, "wsbook reproduce --scale tiny"
-    return demo_results(tmp / "results", experiments=("views", "generalization", "augmentations")), "demo_results"
 
 def test_no_mixed_import_cells():
     "nbdev runs whole every cell that imports while processing docs: imports stay in their own cells (platform.md)."
@@ -36,9 +18,9 @@ def test_no_mixed_import_cells():
     assert not {k: v for k, v in bad.items() if v}, f"cells mixing imports and code (split them): {bad}"
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, tiny_reproduction):
     tmp = tmp_path_factory.mktemp("site")
-    results, origin = reproduction(tmp)
+    results, origin = tiny_reproduction / "results", "wsbook reproduce --scale tiny"
     out = build_site(results=results, out=tmp / "site", root=ROOT, execute=False)
     info = json.loads((out / "build.json").read_text())
     print(f"site from {origin}: {info['mode']}, {len(info['pages'])} pages, {info['seconds']} s")
