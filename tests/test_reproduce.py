@@ -33,6 +33,8 @@ def test_rerun_reuses_finished_runs(tiny_reproduction):
     ex.reproduce("tiny", "cpu", tiny_reproduction, ["views"], progress=False)
     assert {p: p.stat().st_mtime_ns for p in runs} == before
     assert sorted((tiny_reproduction / "runs" / "views").glob("*/metrics.json")) == runs
+    rows = json.loads((tiny_reproduction / "results" / "summary.json").read_text())
+    assert [r["experiment"] for r in rows] == _expected(), "a partial rerun keeps every experiment in the summary"
 
 def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_reproduction, tmp_path, monkeypatch):
     import shutil
