@@ -75,8 +75,9 @@ def _permute_graph(x, edges, perms, sizes):
     off, x, edges = _offsets(sizes), x.clone(), list(edges)
     for k, p in enumerate(perms, start=1):
         x[:, off[k]:off[k + 1]] = x[:, off[k]:off[k + 1]].gather(1, p[..., None].expand(-1, -1, x.shape[-1]))
-        e = edges[k - 1]; edges[k - 1] = e.gather(1, p[:, :, None, None].expand(-1, -1, *e.shape[2:]))
-        e = edges[k]; edges[k] = e.gather(2, p[:, None, :, None].expand(e.shape[0], e.shape[1], -1, e.shape[3]))
+        # edges are channels first, (B, C, n_{j+1}, n_j): rows of block k-1 and columns of block k are layer k's neurons
+        e = edges[k - 1]; edges[k - 1] = e.gather(2, p[:, None, :, None].expand(e.shape[0], e.shape[1], -1, e.shape[3]))
+        e = edges[k]; edges[k] = e.gather(3, p[:, None, None, :].expand(*e.shape[:3], -1))
     return x, edges
 
 @pytest.mark.parametrize("sizes", DEPTHS)
@@ -84,7 +85,7 @@ def test_gnn_layer_equivariant(sizes):
     torch.manual_seed(0)
     layer = RTLayer(sizes, 16, 8, 16, 4, 16, 8).double().eval()
     x = torch.randn(3, sum(sizes), 16, dtype=torch.float64)
-    es = [torch.randn(3, o, i, 8, dtype=torch.float64) for i, o in zip(sizes[:-1], sizes[1:])]
+    es = [torch.randn(3, 8, o, i, dtype=torch.float64) for i, o in zip(sizes[:-1], sizes[1:])]
     p = _perms(sizes, 3)
     y, ye = _permute_graph(*layer(x, es), p, sizes)
     z, ze = layer(*_permute_graph(x, es, p, sizes))
