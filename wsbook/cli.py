@@ -103,7 +103,7 @@ def _add_fit(sub):
     p.add_argument("--views", type=int, default=1, help="INRs per object, each from another random init")
     p.add_argument("--limit", type=int, default=None, help="use N objects in total, split like the full dataset (shapes3d: generate N shapes, default 1200)")
     p.add_argument("--splits", default=None, help="objects per split, TRAIN,VAL,TEST (overrides --limit)")
-    p.add_argument("--recipe", default="paper", choices=["paper", "siren"], help="INR init + fitting recipe")
+    p.add_argument("--recipe", default="paper", choices=["paper", "wsbook", "siren"], help="INR init + fitting recipe (paper: DWSNets' INR; wsbook: wsbook's earlier recipe; siren: the original SIREN init)")
     p.add_argument("--hidden", type=int, nargs="+", default=[32, 32], help="hidden layer widths")
     p.add_argument("--steps", type=int, default=None, help="step budget per INR (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0)
