@@ -35,7 +35,8 @@ def _cmd_info(a):
 def _cmd_train(a):
     from wsbook.train import TrainConfig, train
     cfg = TrainConfig(model=a.model, aug=a.aug or "", aug_p=a.aug_p, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
-                      lr=a.lr, weight_decay=a.weight_decay, warmup_steps=a.warmup, train_views=a.train_views,
+                      lr=a.lr, weight_decay=a.weight_decay, optimizer=a.optimizer, standardize=a.standardize,
+                      mixup_partner=a.mixup_partner, warmup_steps=a.warmup, train_views=a.train_views,
                       train_objects=a.train_objects, eval_unseen=a.eval_unseen, seed=a.seed, device=a.device, amp=not a.no_amp,
                       model_kwargs=json.loads(a.model_kwargs) if a.model_kwargs else {})
     m = train(a.dir, cfg, out=a.out, resume=a.resume)
@@ -44,7 +45,7 @@ def _cmd_train(a):
 def _cmd_contrastive(a):
     from wsbook.train import ContrastiveConfig, train_contrastive
     cfg = ContrastiveConfig(model=a.model, aug=a.aug, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
-                            seed=a.seed, device=a.device)
+                            optimizer=a.optimizer, standardize=a.standardize, seed=a.seed, device=a.device)
     m = train_contrastive(a.dir, cfg, out=a.out)
     print(json.dumps({"test_acc": m["test_acc"], "val_acc": m["val_acc"], "seconds": m["seconds"]}))
 
@@ -153,14 +154,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_reproduce)
     return ap
 
+def _add_recipe_flags(p):
+    "The training-recipe flags that supervised and contrastive runs share (defaults: the authors' trainer)."
+    from wsbook.train import OPTIMIZERS, STANDARDIZE
+    p.add_argument("--optimizer", default="adam", choices=list(OPTIMIZERS), help="adam: L2 weight decay (the authors'); adamw: decoupled")
+    p.add_argument("--standardize", default="entry", choices=list(STANDARDIZE),
+                   help="input standardisation: per weight entry (the authors'), per layer tensor, or none")
+
 def _add_train(sub):
-    from wsbook.train import MIXUPS
+    from wsbook.train import MIXUPS, PARTNERS
     p = sub.add_parser("train", help="train a weight-space classifier on an INR store")
     p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
     p.add_argument("--model", default="dws", help="mlp | dws | nfn | gnn | transformer")
     p.add_argument("--aug", default="", help="augmentations, comma-separated registry names (e.g. translate,siren_negation)")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
     p.add_argument("--mixup", default=None, choices=list(MIXUPS))
+    p.add_argument("--mixup-partner", default="all_views", choices=list(PARTNERS),
+                   help="all_views: any training INR, unaugmented (the authors'); batch: another sample of the batch")
     p.add_argument("--epochs", type=int, default=200); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")
@@ -169,6 +179,7 @@ def _add_train(sub):
     p.add_argument("--eval-unseen", action="store_true", help="also score the first held-out view of the training objects (internal generalisation)")
     p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
+    _add_recipe_flags(p)
     p.add_argument("--model-kwargs", default=None, help='JSON of model knobs, e.g. \'{"hidden": 32}\'')
     p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.safetensors")
     p.set_defaults(func=_cmd_train)
@@ -178,6 +189,7 @@ def _add_train(sub):
     p.add_argument("--mixup", default=None, choices=["vanilla", "perm", "align"])
     p.add_argument("--epochs", type=int, default=20); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
+    _add_recipe_flags(p)
     p.set_defaults(func=_cmd_contrastive)
 
 def main(argv=None):
