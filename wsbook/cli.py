@@ -69,30 +69,31 @@ def _bench_shapes(n: int = 256, points: int = 2048):
     from wsbook.shapes import shapes3d, occupancy_batch
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
-def _fit_records(quick: bool, device: str, images=None, shapes: bool = True):
+def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
     "The fit benchmark: images (batched vs sequential, quality per recipe), then 3D occupancy INRs."
     from wsbook.fit import bench_fit, bench_fit_3d
     name, imgs = _bench_images() if images is None else images
-    for r in bench_fit(imgs, quick=quick, device=device): yield {**r, "data": name}
+    for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
     if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
     except ImportError as e:
         yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
 
-def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True):
-    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`."
+def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
+                  batch: int | None = None, steps: int | None = None):
+    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
     from wsbook.device import resolve_device
     dev = str(resolve_device(device))
     yield env_record(dev)
     for w in what:
-        if w == "fit": yield from _fit_records(quick, dev, images, shapes)
+        if w == "fit": yield from _fit_records(quick, dev, images, shapes, batch, steps)
         elif w == "augment":
             from wsbook.augment import bench_augment
-            yield from bench_augment(quick=quick, device=dev)
+            yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
         elif w == "train":
             from wsbook.models import bench_train
-            yield from bench_train(quick=quick, device=dev)
+            yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
         else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
 
 def _cmd_bench(a):
@@ -191,3 +192,6 @@ def main(argv=None):
     try: a.func(a)
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as e:
         print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
+
+# %% ../nbs/08_cli.ipynb #e29914c6
+if __name__ == "__main__" and not hasattr(__import__("builtins"), "__IPYTHON__"): main()   # not when a notebook runs this cell

@@ -225,12 +225,14 @@ def _tile(t: Tensor, n: int) -> Tensor:
     "`n` rows of `t`, repeating it (a GPU is measured on at least two full chunks, more than the benchmark's images)."
     return t[torch.arange(n) % len(t)]
 
-def bench_fit(images: Tensor, quick: bool = False, device: str = "auto"):
-    "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1])."
+def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None):
+    "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1]); `n_inrs`, `steps` shrink it (a dry run)."
     from wsbook.inr import make_grid as _grid
     dev = resolve_device(device); sizes = (2, 32, 32, images.shape[1])
     coords = _grid(*images.shape[-2:]); tg = images.flatten(2).transpose(1, 2)
     n_b, n_s, st = (64, 4, 30) if quick else (256, 16, 100)
+    if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
+    st = steps or st
     chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
     if dev.type != "cpu": n_b = max(n_b, 2 * chunk)
     tb = _tile(tg, n_b)
@@ -243,9 +245,9 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto"):
            "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
            "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st,
            "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
-    n_q = 32 if quick else 256
+    n_q = n_inrs or (32 if quick else 256); q_steps = steps
     for name in ("paper", "siren"):
-        r = get_recipe(name); steps = 200 if quick else r.steps
+        r = get_recipe(name); steps = q_steps or (200 if quick else r.steps)
         t0 = time.perf_counter()
         res = fit_inrs(coords, tg[:n_q], sizes, inr_seeds(0, range(n_q), [0] * n_q), r, steps, device=dev, chunk=chunk)
         dt = time.perf_counter() - t0; at = res.quality >= r.target_psnr
