@@ -12,7 +12,7 @@ import torch
 import wsbook
 
 # %% auto #0
-__all__ = ['env_record', 'build_parser', 'main']
+__all__ = ['env_record', 'bench_records', 'build_parser', 'main']
 
 # %% ../nbs/08_cli.ipynb #ca31d19a
 def _cmd_fit(a):
@@ -54,12 +54,10 @@ def _cmd_reproduce(a):
     rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
-def env_record() -> dict:
-    "The machine facts that every benchmark output starts with."
-    return {"bench": "env", "wsbook": wsbook.__version__, "torch": torch.__version__, "python": platform.python_version(),
-            "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "machine": platform.machine(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+def env_record(device: str = "auto") -> dict:
+    "The machine facts that every benchmark output starts with: versions, threads, the device; on a GPU its name, memory, CUDA version."
+    from wsbook.device import device_info
+    return {"bench": "env", "wsbook": wsbook.__version__, **device_info(device), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 def _bench_images(n: int = 300):
     "Fashion-MNIST images for benchmarks (28x28), falling back to MNIST-5k when Fashion-MNIST is not installed."
@@ -72,27 +70,35 @@ def _bench_shapes(n: int = 256, points: int = 2048):
     from wsbook.shapes import shapes3d, occupancy_batch
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
-def _fit_records(quick: bool, device: str):
+def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
     "The fit benchmark: images (batched vs sequential, quality per recipe), then 3D occupancy INRs."
     from wsbook.fit import bench_fit, bench_fit_3d
-    name, imgs = _bench_images()
-    for r in bench_fit(imgs, quick=quick, device=device): yield {**r, "data": name}
+    name, imgs = _bench_images() if images is None else images
+    for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
+    if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
     except ImportError as e:
         yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
 
-def _cmd_bench(a):
-    print(json.dumps(env_record()), flush=True)
-    for what in a.what:
-        if what == "fit": recs = _fit_records(a.quick, a.device)
-        elif what == "augment":
+def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
+                  batch: int | None = None, steps: int | None = None):
+    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
+    from wsbook.device import resolve_device
+    dev = str(resolve_device(device))
+    yield env_record(dev)
+    for w in what:
+        if w == "fit": yield from _fit_records(quick, dev, images, shapes, batch, steps)
+        elif w == "augment":
             from wsbook.augment import bench_augment
-            recs = bench_augment(quick=a.quick)
-        elif what == "train":
+            yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        elif w == "train":
             from wsbook.models import bench_train
-            recs = bench_train(quick=a.quick)
-        for r in recs: print(json.dumps(r), flush=True)
+            yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
+
+def _cmd_bench(a):
+    for r in bench_records(a.what, a.quick, a.device): print(json.dumps(r), flush=True)
 
 # %% ../nbs/08_cli.ipynb #24d3d1f4
 def _add_fit(sub):
@@ -143,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
     p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
-    p.add_argument("--device", default="auto"); p.set_defaults(func=_cmd_bench)
+    p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N"); p.set_defaults(func=_cmd_bench)
     _add_site(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
@@ -198,3 +204,6 @@ def main(argv=None):
     try: a.func(a)
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as e:
         print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
+
+# %% ../nbs/08_cli.ipynb #e29914c6
+if __name__ == "__main__" and not hasattr(__import__("builtins"), "__IPYTHON__"): main()   # not when a notebook runs this cell

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 import wsbook
 from .weights import WeightSpace
 from .fit import resolve_device
+from .device import amp_autocast, dist_backend
 from .data import INRDataset, load_store
 from .augment import make_pipeline, one_hot, parse_names, MixUp, AUGMENTATIONS
 from .models import make_model, MODELS
@@ -158,18 +159,15 @@ def _sub(t: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
     return {k[len(prefix):]: v for k, v in t.items() if k.startswith(prefix)}
 
 # %% ../nbs/07_train.ipynb #fed04c86
-def dist_info() -> tuple[int, int]:
+def dist_info(device: str = "auto") -> tuple[int, int]:
     "(rank, world size), initialising torch.distributed when launched by torchrun."
     import torch.distributed as dist
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group(dist_backend(resolve_device(device)))   # nccl for CUDA tensors, gloo for CPU ones
     return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
 
 # %% ../nbs/07_train.ipynb #91f4debd
-def _autocast(dev: torch.device, amp: bool):
-    return torch.autocast("cuda", dtype=torch.bfloat16) if (amp and dev.type == "cuda") else torch.autocast("cpu", enabled=False)
-
 def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
     order = torch.Generator().manual_seed(seed * 100_003 + epoch)             # same on every rank
     aug = torch.Generator(device=dev).manual_seed(seed * 100_003 + epoch * 101 + rank + 1)
@@ -178,7 +176,7 @@ def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
 def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | None = None, resume: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict:
     "Train a classifier on an INR dataset; returns (and writes to `out/metrics.json`) the metrics. `stop_after` epochs: pause (resume later)."
-    cfg.check(); rank, world = dist_info()
+    cfg.check(); rank, world = dist_info(cfg.device)
     dev = resolve_device(cfg.device)
     if dev.type == "cuda" and world > 1: dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
@@ -233,7 +231,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                     pb = pool[torch.randint(len(pool), (len(b),), generator=gen_aug, device=dev)]
                     ws, y = mix.mix_with(ws, y, train_ws[pb], one_hot(ds.label[pb], ds.n_classes, dtype=ds.ws.dtype), gen_aug)
                 elif mix is not None: ws, y = mix(ws, y, gen_aug)
-            with _autocast(dev, cfg.amp): logits = net(norm(ws))
+            with amp_autocast(dev, cfg.amp): logits = net(norm(ws))   # bfloat16 on CUDA, nothing on a CPU
             loss = soft_cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
             tot_loss += float(loss.detach()) * len(b); seen += len(b)
