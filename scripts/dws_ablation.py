@@ -47,13 +47,20 @@ def main(argv=None):
     p.add_argument("store"); p.add_argument("--epochs", type=int, default=80); p.add_argument("--objects", type=int, default=250)
     p.add_argument("--batch", type=int, default=64); p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--jobs", type=int, default=2); p.add_argument("--variants", nargs="*", default=None)
+    p.add_argument("--runs", nargs="*", default=None, help="VARIANT:SEED in the order to run them (default: every variant x seed)")
+    p.add_argument("--cached-only", action="store_true", help="train nothing: write the results of the finished runs")
     p.add_argument("--out", default=str(ROOT / "results" / "dws_ablation.json"))
     a = p.parse_args(argv)
     variants = [v for v in VARIANTS if a.variants is None or v[0] in a.variants]
     runs = ROOT / "data" / "runs" / "dws_ablation"
-    jobs = [(n, m, kw, a.store, s, a.epochs, a.objects, a.batch,
-             str(runs / f"{n.replace(' ', '_').replace('=', '-')}-e{a.epochs}-n{a.objects}-b{a.batch}-s{s}"))
-            for s in a.seeds for n, m, kw, _ in variants]
+    by_name = {v[0]: v for v in VARIANTS}
+    order = [(r.rsplit(":", 1)[0], int(r.rsplit(":", 1)[1])) for r in a.runs] if a.runs else [(v[0], s) for s in a.seeds for v in variants]
+    bad = [n for n, _ in order if n not in by_name]
+    if bad: raise SystemExit(f"unknown variant(s) {bad}; valid: {list(by_name)}")
+    variants = [v for v in VARIANTS if v[0] in {n for n, _ in order}]
+    jobs = [(n, by_name[n][1], by_name[n][2], a.store, s, a.epochs, a.objects, a.batch,
+             str(runs / f"{n.replace(' ', '_').replace('=', '-')}-e{a.epochs}-n{a.objects}-b{a.batch}-s{s}")) for n, s in order]
+    if a.cached_only: jobs = [j for j in jobs if (Path(j[-1]) / "metrics.json").exists()]
     t0 = time.time()
     with ProcessPoolExecutor(a.jobs, mp_context=get_context("spawn")) as ex: rows = list(ex.map(_run, jobs))
     from wsbook.data import read_manifest
@@ -64,8 +71,9 @@ def main(argv=None):
     res = {"name": "dws_ablation", "what": "the authors' DWS model vs wsbook's, one part changed at a time, wsbook's trainer",
            "command": "python scripts/dws_ablation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
            "commit": commit, "wsbook_dirty": dirty, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "machine": machine_info("cpu"), "jobs": a.jobs, "wall_s": round(time.time() - t0, 1),
-           "parameters": {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds": a.seeds,
+           "machine": machine_info("cpu"), "jobs": a.jobs, "wall_s_this_invocation": round(time.time() - t0, 1),
+           "train_seconds_total": round(sum(r["train_seconds"] for r in rows), 1),
+           "parameters": {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds": sorted({s for _, s in order}),
                           "trainer": "wsbook TrainConfig defaults (AdamW lr 1e-3, wd 5e-4, per-layer standardisation), no augmentation, test_curve=False",
                           "store": {"path": str(Path(a.store)), "source": man.get("source"), "splits": man.get("splits"),
                                     "fit": man.get("fit"), "arch": man.get("arch")}},
