@@ -171,7 +171,7 @@ def _add_train(sub):
     from wsbook.train import MIXUPS, PARTNERS
     p = sub.add_parser("train", help="train a weight-space classifier on an INR store")
     p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
-    p.add_argument("--model", default="dws", help="mlp | dws | nfn | gnn | transformer")
+    p.add_argument("--model", default="dws", help="mlp | dws (the authors' DWS model) | dws_wsbook (wsbook's fused DWS model) | nfn | gnn | transformer")
     p.add_argument("--aug", default="", help="augmentations, comma-separated registry names (e.g. translate,siren_negation)")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
     p.add_argument("--mixup", default=None, choices=list(MIXUPS))
