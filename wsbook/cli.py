@@ -36,7 +36,7 @@ def _cmd_train(a):
     from wsbook.train import TrainConfig, train
     cfg = TrainConfig(model=a.model, aug=a.aug or "", aug_p=a.aug_p, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
                       lr=a.lr, weight_decay=a.weight_decay, optimizer=a.optimizer, standardize=a.standardize,
-                      mixup_partner=a.mixup_partner, warmup_steps=a.warmup, train_views=a.train_views,
+                      mixup_partner=a.mixup_partner, steps=a.steps, warmup_steps=a.warmup, train_views=a.train_views,
                       train_objects=a.train_objects, eval_unseen=a.eval_unseen, seed=a.seed, device=a.device, amp=not a.no_amp,
                       model_kwargs=json.loads(a.model_kwargs) if a.model_kwargs else {})
     m = train(a.dir, cfg, out=a.out, resume=a.resume)
@@ -175,6 +175,7 @@ def _add_train(sub):
     p.add_argument("--aug", default="", help="augmentations, comma-separated registry names (e.g. translate,siren_negation)")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
     p.add_argument("--mixup", default=None, choices=list(MIXUPS))
+    p.add_argument("--steps", type=int, default=None, help="optimizer-step budget (whole epochs until it is reached; overrides --epochs)")
     p.add_argument("--mixup-partner", default="all_views", choices=list(PARTNERS),
                    help="all_views: any training INR, unaugmented (the authors'); batch: another sample of the batch")
     p.add_argument("--epochs", type=int, default=200); p.add_argument("--batch-size", type=int, default=256)

@@ -43,6 +43,7 @@ class TrainConfig:
     aug_p: float = 1.0               # probability of each augmentation, per sample
     mixup: str | None = None         # vanilla | perm | align | prealigned
     epochs: int = 20
+    steps: int | None = None         # an optimizer-step budget: as many whole epochs as reach it (overrides epochs)
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 5e-4
@@ -53,6 +54,7 @@ class TrainConfig:
     train_views: int = 1             # use views 0..K-1 of each training object
     train_objects: int | None = None # use this many training objects (seeded subset), None = all
     eval_unseen: bool = False        # also score the first held-out view of the training objects, every epoch
+    eval_every: int = 1              # score validation (and test) every k epochs and after the last (small sets under a step budget)
     test_curve: bool = True          # score the test set every epoch; False: only when validation accuracy improves
     seed: int = 0
     device: str = "auto"
@@ -67,6 +69,8 @@ class TrainConfig:
         for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE), ("mixup_partner", PARTNERS)):
             if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
         if self.train_views < 1: raise ValueError(f"train_views must be >= 1, got {self.train_views}")
+        if self.eval_every < 1: raise ValueError(f"eval_every must be >= 1, got {self.eval_every}")
+        if self.steps is not None and self.steps < 1: raise ValueError(f"steps must be >= 1 (or None), got {self.steps}")
         return self
 
 # %% ../nbs/07_train.ipynb #35e07400
@@ -215,8 +219,10 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     elif out is not None and (out / "metrics.json").exists() and not resume:
         raise FileExistsError(f"{out}: holds a finished run; pass --resume to reuse it or choose another --out")
     t_start = time.time()
-    bar = tqdm(range(start, cfg.epochs), desc=f"train {cfg.model}", disable=not progress or rank != 0, dynamic_ncols=True,
-               initial=start, total=cfg.epochs)
+    # a step budget is the same number of updates whatever the training-set size: small sets get more epochs
+    epochs = cfg.epochs if cfg.steps is None else math.ceil(cfg.steps / math.ceil(len(tr) / cfg.batch_size))
+    bar = tqdm(range(start, epochs), desc=f"train {cfg.model}", disable=not progress or rank != 0, dynamic_ncols=True,
+               initial=start, total=epochs)
     for epoch in bar:
         gen_order, gen_aug = _epoch_generators(cfg.seed, epoch, rank, dev)
         torch.manual_seed(cfg.seed * 100_003 + epoch)
@@ -236,24 +242,26 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
             tot_loss += float(loss.detach()) * len(b); seen += len(b)
             tot_correct += int((logits.argmax(1) == ds.label[b]).sum())
-        v = evaluate(model, ds, va, norm)
-        improved = v["acc"] > best["val_acc"]
-        t = evaluate(model, ds, te, norm) if (cfg.test_curve or improved) else {"acc": None, "loss": None}
+        scored, none = (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1, {"acc": None, "loss": None}
+        v = evaluate(model, ds, va, norm) if scored else none
+        improved = scored and v["acc"] > best["val_acc"]
+        t = evaluate(model, ds, te, norm) if scored and (cfg.test_curve or improved) else none
         rec = {"epoch": epoch, "train_loss": tot_loss / seen, "train_acc": tot_correct / seen, "val_acc": v["acc"],
                "val_loss": v["loss"], "test_acc": t["acc"], "test_loss": t["loss"], "seconds": time.time() - t0}
-        if len(unseen): rec["unseen_view_acc"] = evaluate(model, ds, unseen, norm)["acc"]
+        if len(unseen) and scored: rec["unseen_view_acc"] = evaluate(model, ds, unseen, norm)["acc"]
         history.append(rec)
         if improved:
             best = {"val_acc": v["acc"], "epoch": epoch, "test_acc": t["acc"], "unseen_view_acc": rec.get("unseen_view_acc")}
             best_state = {k: x.detach().clone() for k, x in model.state_dict().items()}
-        bar.set_postfix(loss=f"{rec['train_loss']:.3f}", train=f"{rec['train_acc']:.3f}", val=f"{v['acc']:.3f}", test="-" if t["acc"] is None else f"{t['acc']:.3f}")
-        if ckpt is not None and rank == 0:
+        bar.set_postfix(loss=f"{rec['train_loss']:.3f}", train=f"{rec['train_acc']:.3f}", val="-" if v["acc"] is None else f"{v['acc']:.3f}", test="-" if t["acc"] is None else f"{t['acc']:.3f}")
+        if ckpt is not None and rank == 0 and scored:
             out.mkdir(parents=True, exist_ok=True)
             save_checkpoint(ckpt, model, opt, best_state, {"epoch": epoch, "history": history, "best": best,
                             "config": _cfg_dict(cfg), "sched_step": sched.last_epoch, "lrs": [g_["lr"] for g_ in opt.param_groups]})
         if stop_after is not None and epoch + 1 - start >= stop_after: break
-    finished = len(history) == cfg.epochs
-    metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"],
+    finished = len(history) == epochs
+    metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"], "epochs": epochs,
+               "optimizer_steps": len(history) * math.ceil(len(tr) / cfg.batch_size),
                "unseen_view_acc": best.get("unseen_view_acc"),
                "final": history[-1] if history else None, "config": _cfg_dict(cfg), "history": history,
                "n_params": sum(p.numel() for p in model.parameters()), "norm": norm.state(),
