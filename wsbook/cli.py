@@ -203,7 +203,8 @@ def _pair(s: str, flag: str) -> tuple[int, int]:
 def _cmd_import(a):
     from wsbook.formats import import_dataset, imported_info
     out = import_dataset(a.format, a.dir, a.out, splits=a.splits_file, skip_bad=a.skip_bad, images=False if a.no_psnr else a.images,
-                         seed=a.seed, split_points=_pair(a.split_points, "--split-points") if a.split_points else None, dataset=a.dataset)
+                         seed=a.seed, split_points=_pair(a.split_points, "--split-points") if a.split_points else None, dataset=a.dataset,
+                         device=a.device)
     print(imported_info(out))
 
 def _cmd_export(a):
@@ -215,7 +216,7 @@ def _cmd_export(a):
 
 def _cmd_check(a):
     from wsbook.formats import check_store, check_text
-    rep = check_store(a.store, images=a.images, limit=a.limit, figure=not a.no_figure)
+    rep = check_store(a.store, images=a.images, limit=a.limit, figure=not a.no_figure, device=a.device)
     print(check_text(rep))
     if not rep["ok"]: sys.exit(1)
 
@@ -232,6 +233,7 @@ def _add_formats(sub):
     p.add_argument("--split-points", default=None, help="nfn: VAL,TEST index split points (default 45000,50000, NFN's configs)")
     p.add_argument("--dataset", default=None, choices=["mnist", "fashion", "cifar"], help="nfn: the image dataset (default: from the folder name)")
     p.add_argument("--seed", type=int, default=0, help="dwsnets-mnist without a splits file: seed of the validation draw")
+    p.add_argument("--device", default="auto", help="where the INRs are rendered for the PSNR")
     p.set_defaults(func=_cmd_import)
     p = sub.add_parser("export", help="write a store in a published layout, for the authors' code",
                        description="Write the INR store STORE into DIR in FORMAT's layout (state dicts of plain tensors + its splits file).")
@@ -241,6 +243,7 @@ def _add_formats(sub):
                        description="Check every shard against its sha256, render every INR, and measure PSNR against the source images where known.")
     p.add_argument("store"); p.add_argument("--images", default=None, help="folder of the source images (MNIST/CIFAR-10 idx or batches)")
     p.add_argument("--limit", type=int, default=None, help="render the first N INRs only"); p.add_argument("--no-figure", action="store_true")
+    p.add_argument("--device", default="auto", help="where the INRs are rendered")
     p.set_defaults(func=_cmd_check)
 
 
