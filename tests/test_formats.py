@@ -28,7 +28,7 @@ def fitted(tmp_path_factory):
     # DWSNets' INR (xy grid, +0.5 offset) with SIREN's init and lr 1e-3, which gets there in fewer steps than DWSNets' recipe
     fast = Recipe("test", init="siren", out_offset=0.5, lr=1e-3, last_init="sine", grid="xy")
     res = fit_inrs(make_grid(28, 28, indexing="xy"), imgs.flatten(2).transpose(1, 2), (2, 32, 32, 1), inr_seeds(0, range(N), [0] * N),
-                   fast, 150, None, chunk=N, device="cpu")
+                   fast, 80, None, chunk=N, device="cpu")
     # the source images as idx files: 60,000 "training" images (the digits at 0..11), then "test" images (digits 10, 11 at 0, 1)
     root = tmp_path_factory.mktemp("images")
     train = np.zeros((60000, 28, 28), np.uint8); train[:N] = (imgs[:, 0] * 255).round().numpy()
