@@ -224,9 +224,9 @@ def _add_formats(sub):
     from wsbook.formats import FORMATS
     p = sub.add_parser("import", help="read a published INR dataset (DWSNets, the paper's multi-view FMNIST, NFN) into a store",
                        description="Read the INR dataset in DIR, laid out as FORMAT, into a new store (files are read with torch.load(weights_only=True) only).")
-    p.add_argument("format", choices=list(FORMATS)); p.add_argument("dir", help="the dataset folder (mnist-inrs, fmnist_inrs, fmnist_multiview, siren_*_wts)")
+    p.add_argument("format", choices=list(FORMATS), help="the layout: " + ", ".join(FORMATS)); p.add_argument("dir", help="the dataset folder (mnist-inrs, fmnist_inrs, fmnist_multiview, siren_*_wts)")
     p.add_argument("--out", required=True, help="store directory to write (must not exist)")
-    p.add_argument("--splits-file", default=None, help="the splits file (default: the format's, looked up in DIR and its parent)")
+    p.add_argument("--splits-file", default=None, help="the splits file (default: DIR/splits.json; dwsnets-mnist: mnist_splits.json in DIR or beside it)")
     p.add_argument("--skip-bad", action="store_true", help="warn about bad files and list them in the manifest instead of stopping")
     p.add_argument("--images", default=None, help="folder of the source images for the PSNR (default: Debian's Fashion-MNIST where it applies)")
     p.add_argument("--no-psnr", action="store_true", help="do not measure the INRs against their images")
