@@ -301,3 +301,18 @@ def test_cli_import_export_and_numeric_flag_ranges(tmp_path, fitted):
                       (["import", "nfn", "x", "--out", "y", "--split-points", "50,10"], "argument --split-points: expected 0 <= VAL <= TEST")):
         with contextlib.redirect_stderr(io.StringIO()) as err, pytest.raises(SystemExit) as e: main(argv)
         assert e.value.code == 2 and msg in err.getvalue(), err.getvalue()
+
+def test_files_saved_from_real_modules_are_read(tmp_path, fitted):
+    "What the authors' scripts save: a module's state_dict() (an OrderedDict with _metadata) or its nn.Parameters, plus the label."
+    class INR(torch.nn.Module):                      # DWSNets' key structure: self.seq = nn.Sequential(...)
+        def __init__(self):
+            super().__init__(); self.seq = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.Linear(32, 32), torch.nn.Linear(32, 1))
+    src, _ = _write("dwsnets-fmnist", tmp_path, fitted)
+    m = INR()
+    sd = m.state_dict(); sd["label"] = torch.tensor(fitted["labels"][0]); torch.save(sd, src / "train" / "model_0.pth")
+    params = dict(m.named_parameters()); params["label"] = fitted["labels"][1]; torch.save(params, src / "train" / "model_1.pth")
+    ds = load_store(import_dataset("dwsnets-fmnist", src, tmp_path / "s", images=False, progress=False))
+    for k in (0, 1):
+        i = int((ds.object == k).nonzero())
+        assert torch.equal(ds.ws.weights[1][i], m.seq[1].weight.detach()) and torch.equal(ds.ws.biases[2][i], m.seq[2].bias.detach())
+    assert not any(t.requires_grad for t in ds.ws.tensors)
