@@ -12,7 +12,7 @@ import torch
 import wsbook
 
 # %% auto #0
-__all__ = ['RANGES', 'env_record', 'build_parser', 'main', 'check_ranges']
+__all__ = ['RANGES', 'env_record', 'bench_records', 'build_parser', 'main', 'check_ranges']
 
 # %% ../nbs/08_cli.ipynb #ca31d19a
 def _cmd_fit(a):
@@ -40,7 +40,8 @@ def _cmd_info(a):
 def _cmd_train(a):
     from wsbook.train import TrainConfig, train
     cfg = TrainConfig(model=a.model, aug=a.aug or "", aug_p=a.aug_p, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
-                      lr=a.lr, weight_decay=a.weight_decay, warmup_steps=a.warmup, train_views=a.train_views,
+                      lr=a.lr, weight_decay=a.weight_decay, optimizer=a.optimizer, standardize=a.standardize,
+                      mixup_partner=a.mixup_partner, warmup_steps=a.warmup, train_views=a.train_views,
                       train_objects=a.train_objects, eval_unseen=a.eval_unseen, seed=a.seed, device=a.device, amp=not a.no_amp,
                       model_kwargs=json.loads(a.model_kwargs) if a.model_kwargs else {})
     m = train(a.dir, cfg, out=a.out, resume=a.resume)
@@ -49,7 +50,7 @@ def _cmd_train(a):
 def _cmd_contrastive(a):
     from wsbook.train import ContrastiveConfig, train_contrastive
     cfg = ContrastiveConfig(model=a.model, aug=a.aug, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
-                            seed=a.seed, device=a.device)
+                            optimizer=a.optimizer, standardize=a.standardize, seed=a.seed, device=a.device)
     m = train_contrastive(a.dir, cfg, out=a.out)
     print(json.dumps({"test_acc": m["test_acc"], "val_acc": m["val_acc"], "seconds": m["seconds"]}))
 
@@ -58,12 +59,10 @@ def _cmd_reproduce(a):
     rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
-def env_record() -> dict:
-    "The machine facts that every benchmark output starts with."
-    return {"bench": "env", "wsbook": wsbook.__version__, "torch": torch.__version__, "python": platform.python_version(),
-            "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "machine": platform.machine(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+def env_record(device: str = "auto") -> dict:
+    "The machine facts that every benchmark output starts with: versions, threads, the device; on a GPU its name, memory, CUDA version."
+    from wsbook.device import device_info
+    return {"bench": "env", "wsbook": wsbook.__version__, **device_info(device), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
 def _bench_images(n: int = 300):
     "Fashion-MNIST images for benchmarks (28x28), falling back to MNIST-5k when Fashion-MNIST is not installed."
@@ -76,27 +75,35 @@ def _bench_shapes(n: int = 256, points: int = 2048):
     from wsbook.shapes import shapes3d, occupancy_batch
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
-def _fit_records(quick: bool, device: str):
+def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
     "The fit benchmark: images (batched vs sequential, quality per recipe), then 3D occupancy INRs."
     from wsbook.fit import bench_fit, bench_fit_3d
-    name, imgs = _bench_images()
-    for r in bench_fit(imgs, quick=quick, device=device): yield {**r, "data": name}
+    name, imgs = _bench_images() if images is None else images
+    for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
+    if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
     except ImportError as e:
         yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
 
-def _cmd_bench(a):
-    print(json.dumps(env_record()), flush=True)
-    for what in a.what:
-        if what == "fit": recs = _fit_records(a.quick, a.device)
-        elif what == "augment":
+def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
+                  batch: int | None = None, steps: int | None = None):
+    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
+    from wsbook.device import resolve_device
+    dev = str(resolve_device(device))
+    yield env_record(dev)
+    for w in what:
+        if w == "fit": yield from _fit_records(quick, dev, images, shapes, batch, steps)
+        elif w == "augment":
             from wsbook.augment import bench_augment
-            recs = bench_augment(quick=a.quick)
-        elif what == "train":
+            yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        elif w == "train":
             from wsbook.models import bench_train
-            recs = bench_train(quick=a.quick)
-        for r in recs: print(json.dumps(r), flush=True)
+            yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
+
+def _cmd_bench(a):
+    for r in bench_records(a.what, a.quick, a.device): print(json.dumps(r), flush=True)
 
 # %% ../nbs/08_cli.ipynb #24d3d1f4
 def _add_fit(sub):
@@ -148,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
     p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
-    p.add_argument("--device", default="auto"); p.set_defaults(func=_cmd_bench)
+    p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N"); p.set_defaults(func=_cmd_bench)
     _add_site(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
@@ -159,14 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_reproduce)
     return ap
 
+def _add_recipe_flags(p):
+    "The training-recipe flags that supervised and contrastive runs share (defaults: the authors' trainer)."
+    from wsbook.train import OPTIMIZERS, STANDARDIZE
+    p.add_argument("--optimizer", default="adam", choices=list(OPTIMIZERS), help="adam: L2 weight decay (the authors'); adamw: decoupled")
+    p.add_argument("--standardize", default="entry", choices=list(STANDARDIZE),
+                   help="input standardisation: per weight entry (the authors'), per layer tensor, or none")
+
 def _add_train(sub):
-    from wsbook.train import MIXUPS
+    from wsbook.train import MIXUPS, PARTNERS
     p = sub.add_parser("train", help="train a weight-space classifier on an INR store")
     p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
-    p.add_argument("--model", default="dws", help="mlp | dws | nfn | gnn | transformer")
+    p.add_argument("--model", default="dws", help="mlp | dws (the authors' DWS model) | dws_wsbook (wsbook's fused DWS model) | nfn | gnn | transformer")
     p.add_argument("--aug", default="", help="augmentations, comma-separated registry names (e.g. translate,siren_negation)")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
     p.add_argument("--mixup", default=None, choices=list(MIXUPS))
+    p.add_argument("--mixup-partner", default="all_views", choices=list(PARTNERS),
+                   help="all_views: any training INR, unaugmented (the authors'); batch: another sample of the batch")
     p.add_argument("--epochs", type=int, default=200); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")
@@ -175,6 +191,7 @@ def _add_train(sub):
     p.add_argument("--eval-unseen", action="store_true", help="also score the first held-out view of the training objects (internal generalisation)")
     p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
+    _add_recipe_flags(p)
     p.add_argument("--model-kwargs", default=None, help='JSON of model knobs, e.g. \'{"hidden": 32}\'')
     p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.safetensors")
     p.set_defaults(func=_cmd_train)
@@ -184,6 +201,7 @@ def _add_train(sub):
     p.add_argument("--mixup", default=None, choices=["vanilla", "perm", "align"])
     p.add_argument("--epochs", type=int, default=20); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
+    _add_recipe_flags(p)
     p.set_defaults(func=_cmd_contrastive)
 
 def main(argv=None):
@@ -271,3 +289,6 @@ def check_ranges(ap: argparse.ArgumentParser, a: argparse.Namespace):
         vp, tp = _pair(a.split_points, "--split-points")
         if not 0 <= vp <= tp: ap.error(f"argument --split-points: expected 0 <= VAL <= TEST, got {a.split_points}")
 
+
+# %% ../nbs/08_cli.ipynb #e29914c6
+if __name__ == "__main__" and not hasattr(__import__("builtins"), "__IPYTHON__"): main()   # not when a notebook runs this cell

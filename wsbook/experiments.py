@@ -36,7 +36,7 @@ class Scale:
     epochs: int                       # supervised epochs
     seeds: tuple = (0, 1, 2)
     batch_size: int = 256
-    model: str = "dws"                # the model of the views / mixup / scaling / contrastive experiments
+    model: str = "dws"                # the model of the views / mixup / scaling / contrastive experiments (`dws`: the authors')
     aug_models: tuple = ("mlp", "dws")
     aug_objects: int | None = None    # training objects in the augmentation table (None = all)
     aug_epochs: int | None = None     # epochs of the augmentation tables (None = epochs)
@@ -63,7 +63,7 @@ SCALES = {
                    scaling_objects=(125, 250, 500), contrastive_epochs=5,
                    recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
-                   model_kwargs={"set_layer": "linear"}),
+                   model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
     "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, views=10, fit_steps=1000, epochs=200,
                    aug_models=("mlp", "dws", "nfn", "gnn", "transformer"), scaling_objects=(1000, 5000, 10000, 27500, 55000),
                    contrastive_epochs=100, recipe_counts={"train": 10000, "val": 2000, "test": 5000},
