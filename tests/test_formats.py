@@ -166,6 +166,9 @@ def test_export_then_import_is_bit_for_bit(fmt, tmp_path, fitted):
         assert all(Path(p).is_file() for s in SPLITS for p in js[s]["path"]) and js["train"]["label"][0].isdigit()
     if fmt == "nfn":
         assert "split_points=[8,10]" in info["train_with"] and "extra_aug=1" in info["train_with"]
+        # NFN's loader indexes net<idx>.pth over 0..N-1 of randinit_smaller_<label>s, labels from the folder name
+        orig = sorted(int(f.stem[3:]) for f in out.glob("randinit_smaller_[0-9]s/*.pth"))
+        assert orig == list(range(N)) and len(list(out.glob("randinit_smaller_aug0_[0-9]s/*.pth"))) == N
 
 def test_a_wsbook_store_goes_out_as_nfn_and_comes_back_exactly(tmp_path):
     s = fit_store(load_source("digits"), tmp_path / "s", views=2, limit=20, steps=5, device="cpu", progress=False, chunk=40)
