@@ -150,10 +150,15 @@ def test_export_then_import_is_bit_for_bit(fmt, tmp_path, fitted):
     assert _same(a, b) and a.manifest["arch"] == b.manifest["arch"] and a.manifest["classes"] == b.manifest["classes"]
     out = Path(info["out"])
     # what the authors' loaders read: plain tensors under their key names, in weight, bias order
-    f = next(out.rglob("*.pth")); sd = torch.load(f, weights_only=True)
+    f = next(p for p in out.rglob("*.pth") if p.name != "statistics.pth"); sd = torch.load(f, weights_only=True)
     assert list(sd)[:2] == (["net.0.linear.weight", "net.0.linear.bias"] if fmt == "nfn" else ["seq.0.weight", "seq.0.bias"])
     assert all(isinstance(v, torch.Tensor) and v.is_contiguous() and v.untyped_storage().nbytes() == v.numel() * 4
                for k, v in sd.items() if k != "label")
+    if fmt != "nfn":                      # DWSNets' statistics file: per-entry mean/std in their (in, out, 1) layout
+        st = torch.load(out / "statistics.pth", weights_only=True)
+        assert [tuple(t.shape) for t in st["weights"]["mean"]] == [(2, 32, 1), (32, 32, 1), (32, 1, 1)]
+        tr = (a.split == 0) & (a.view < (1 if fmt.startswith("dwsnets") else 99))
+        torch.testing.assert_close(st["biases"]["std"][0][:, 0], a.ws.biases[0][tr].std(0))
     if fmt in ("dwsnets-fmnist", "multiview"):
         assert isinstance(sd["label"], int)
         js = json.loads((out / "splits.json").read_text())
