@@ -16,7 +16,8 @@ def wsbook_cmd():
 def tiny_reproduction(tmp_path_factory):
     "A whole `wsbook reproduce --scale tiny` run (data, runs, results), shared by the tests that read it."
     import subprocess
-    root = tmp_path_factory.mktemp("tiny")
+    # $WSBOOK_TEST_TINY: a folder to run it in and keep (its INR stores and finished runs are reused, the notebooks rerun)
+    root = Path(os.environ["WSBOOK_TEST_TINY"]) if os.environ.get("WSBOOK_TEST_TINY") else tmp_path_factory.mktemp("tiny")
     r = subprocess.run(wsbook_cmd() + ["reproduce", "--scale", "tiny", "--root", str(root), "--device", "cpu"],
                        capture_output=True, text=True, timeout=2400)
     assert r.returncode == 0, f"wsbook reproduce --scale tiny failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"

@@ -216,21 +216,31 @@ def _md(src: str, kind: str = "markdown") -> dict:
     return {"cell_type": kind, "id": "wsb" + hashlib.sha1(src.encode()).hexdigest()[:8], "metadata": {}, "source": src}
 
 def results_page(nb: dict, exp: str, order: int, run: dict, rows: list[dict]) -> dict:
-    "Executed experiment notebook `nb` as a site page: front matter, then under its title the run, the parameters and its summary rows."
+    "Executed experiment notebook `nb` as a site page: front matter (its title and description), the run, the parameters and its summary rows, then the notebook."
+    import yaml
+    fm = front_matter(nb)
     nb = clean_outputs(json.loads(json.dumps(nb)))
     tags = lambda c: c.get("metadata", {}).get("tags", [])
     if any("injected-parameters" in tags(c) for c in nb["cells"]): nb["cells"] = [c for c in nb["cells"] if "parameters" not in tags(c)]
-    cells = nb["cells"]
+    cells = [c for c in nb["cells"] if not (c["cell_type"] == "raw" and _text(c["source"]).strip().startswith("---"))]
     for c in cells: c.get("metadata", {}).pop("execution", None)
-    if not (cells and cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).lstrip().startswith("# ")):
-        cells.insert(0, _md(f"# {rows[0].get('title') if rows else exp}"))
+    title, desc = fm.get("title") or (rows[0].get("title") if rows else exp), fm.get("description")
+    if cells and cells[0]["cell_type"] == "markdown" and _text(cells[0]["source"]).lstrip().startswith("# "):
+        lines = _text(cells[0]["source"]).strip().split("\n"); n = 1   # its "# title" and "> description" go to the title block
+        while n < len(lines) and lines[n].startswith(">"): n += 1
+        title, desc = lines[0][2:].strip(), desc or " ".join(l[1:].strip() for l in lines[1:n]) or None
+        rest = "\n".join(lines[n:]).strip()
+        if rest: cells[0]["source"] = rest
+        else: cells.pop(0)
     params = notebook_parameters(nb)
     info = [f"This page is the notebook `nbs/experiments/{exp}.ipynb` as `wsbook reproduce` executed it. " + run_facts(run)]
     if rows: info.append('**The paper vs ours**\n\n<div class="wsb-paper">\n\n' + summary_table(rows) + "\n</div>")
     if params: info.append("**Parameters** (injected by papermill)\n\n| parameter | value |\n|---|---|\n" +
                            "".join(f"| `{k}` | `{_cell(v)}` |\n" for k, v in params.items()))
-    cells[1:1] = [_md('<div class="wsb-run">\n\n' + "\n\n".join(info) + "\n\n</div>")]
-    cells.insert(0, _md(f"---\norder: {order}\nskip_exec: true\nskip_showdoc: true\nformat:\n  html:\n    code-fold: true\n---", "raw"))
+    meta = {**fm, "title": title, **({"description": desc} if desc else {}), "order": order, "skip_exec": True, "skip_showdoc": True,
+            "format": {"html": {"code-fold": True}}}
+    nb["cells"] = [_md("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---", "raw"),
+                   _md('<div class="wsb-run">\n\n' + "\n\n".join(info) + "\n\n</div>"), *cells]
     return nb
 
 # %% ../nbs/10_site.ipynb #2853b44f
@@ -655,7 +665,7 @@ _PAGE_JS = r"""async () => {
           links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
           preview_label: !!document.querySelector('.wsb-preview'),
           summary_rows: summary ? summary.querySelectorAll('tbody tr').length : null,
-          run_rows: document.querySelectorAll('.wsb-run table tbody tr').length,
+          paper_rows: document.querySelectorAll('.wsb-paper table tbody tr').length,
           stream_reprs: outs.filter(t => /\[\s*(['"])(\\[rn]|[^'"]*\\n\1)/.test(t)).map(snip),
           redraws: outs.filter(redrawn).map(snip),
           warnings: outs.filter(t => /\b[A-Z]\w*Warning\b:/.test(t)).map(snip),
