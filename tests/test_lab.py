@@ -31,6 +31,18 @@ def _settings(cfg: Path):
                  "docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}.items():   # never write to nbs/
         (us / f).parent.mkdir(parents=True, exist_ok=True); (us / f).write_text(json.dumps(v))
 
+def _kernels_of(runtime: Path) -> list[int]:
+    "Processes whose command line names this server's runtime folder: its kernels (`kernel-*.json` lives there)."
+    proc = Path("/proc")
+    if not proc.is_dir(): return []
+    pids = []
+    for d in proc.iterdir():
+        if d.name.isdigit():
+            try: cmd = (d / "cmdline").read_bytes()
+            except OSError: continue
+            if str(runtime).encode() in cmd: pids.append(int(d.name))
+    return pids
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     "(base URL, token) of a JupyterLab server on nbs/, stopped (its whole process group) after the module, failed or not."
@@ -68,6 +80,9 @@ def lab(tmp_path_factory):
         try: os.killpg(proc.pid, signal.SIGKILL)       # and whatever of its group is left
         except ProcessLookupError: pass
         proc.wait(); log.close()
+        for pid in _kernels_of(tmp / "runtime"):       # kernels run in sessions of their own: any one left over
+            try: os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError: pass
     changed = [str(p.relative_to(ROOT)) for p, b in before.items() if not p.exists() or p.read_bytes() != b]
     assert not changed, f"JupyterLab wrote to the checkout's notebooks: {changed}"
 
