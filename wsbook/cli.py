@@ -129,13 +129,14 @@ def _add_fit(sub):
     p.set_defaults(func=_cmd_fit)
 
 def _cmd_site(a):
-    from wsbook.site import build_site, check_site
+    from wsbook.site import build_site, check_site, reader_problems
     out = build_site(results=a.results, out=a.out, execute=not a.no_execute)
     if a.check:
-        bad = {p: r for p, r in check_site(out).items() if r["broken_images"] or r["broken_links"]}
-        for p, r in bad.items(): print(f"{p}: missing images {r['broken_images']}, broken links {r['broken_links']}", file=sys.stderr)
+        bad = {p: reader_problems(r) for p, r in check_site(out).items() if reader_problems(r)}
+        for p, r in bad.items(): print(f"{p}: {r}", file=sys.stderr)
         if bad: sys.exit(1)
-        print("checked in chromium: every page loads, no missing image, no broken link")
+        print("checked in chromium (Playwright): every page loads; no missing image, broken link, progress-bar redraw, "
+              "list repr of stream output or warning block")
 
 def _add_site(sub):
     p = sub.add_parser("site", help="build the website (Quarto if installed, else an offline HTML preview)",
@@ -143,7 +144,7 @@ def _add_site(sub):
     p.add_argument("--results", default=None, help="reproduction to show (default: data/results)")
     p.add_argument("--out", default=None, help="where the site goes (default: data/site)")
     p.add_argument("--no-execute", action="store_true", help="do not execute the Method notebooks whose cached outputs are stale")
-    p.add_argument("--check", action="store_true", help="then open every page in headless Chromium and check images and links")
+    p.add_argument("--check", action="store_true", help="then open every page in headless Chromium (Playwright) and check images, links and outputs")
     p.set_defaults(func=_cmd_site)
 
 def build_parser() -> argparse.ArgumentParser:

@@ -298,6 +298,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
               progress: bool = True) -> list[dict]:
     "Fit the data, run every experiment notebook with papermill, and write the summary."
     import papermill as pm
+    from wsbook.site import clean_notebook
     sc = get_scale(scale); exps = list(experiments or EXPERIMENTS)
     for e in exps:
         if e not in EXPERIMENTS: raise ValueError(f"unknown experiment {e!r}; valid: {', '.join(EXPERIMENTS)}")
@@ -317,6 +318,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
                                 kernel_name="python3", progress_bar=progress, cwd=str(out.parent))
         except pm.PapermillExecutionError as err:
             raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
+        clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
         timings[e] = round(time.time() - t1, 1)
     rows = write_summary(root)          # every experiment with results, not only the ones run now
     run.update({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": timings, "total_seconds": round(time.time() - t0, 1)})
