@@ -128,13 +128,13 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
         gen = bench_records(what, sizes.quick, str(dev), images=_images(src), shapes=False,
                             batch=sizes.bench_batch or None, steps=sizes.bench_steps or None)
         emit({**next(gen), "check": "gpu-check", "sizes": asdict(sizes), "budget_s": budget_s})
-        for rec in gen:
-            emit(rec)
-            if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"}); break
         if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "fit_slice", "skipped": "time budget spent"})
         else:
             emit(fit_slice(src, out / "store", sizes, dev))
             for rec in train_lines(out / "store", sizes, dev, deadline): emit(rec)
+        for rec in gen:
+            if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"}); break
+            emit(rec)
         wall = time.perf_counter() - t0
         emit({"bench": "gpu-check", "case": "total", "value": round(wall, 1), "unit": "s", "budget_s": budget_s, "device": str(dev)})
     finally:
