@@ -234,7 +234,7 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
     if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
     st = steps or st
     chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
-    if dev.type != "cpu": n_b = max(n_b, 2 * chunk)
+    if dev.type != "cpu": n_b = max(n_b, chunk, min(2 * chunk, 65536))   # full chunks, within a benchmark's time
     tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
     t0 = time.perf_counter()
     fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
