@@ -4,7 +4,8 @@ import torch.nn.functional as F
 from wsbook.weights import WeightSpace, random_perms
 from wsbook.inr import init_siren
 from wsbook.models import MODELS, make_model, bench_train
-from wsbook.equivariant import DWSLayer, NPLayer, WeightToWeight, WeightToBias, BiasToWeight, BiasToBias
+from wsbook.equivariant import (DWSLayer, WsbookDWSLayer, EquivariantMap, PairMap, NPLayer, WeightToWeight, WeightToBias,
+                                BiasToWeight, BiasToBias)
 from wsbook.gnn import RTLayer, _offsets
 
 @pytest.fixture(autouse=True)
@@ -14,9 +15,10 @@ def one_thread():
     yield
     torch.set_num_threads(n)
 
-INVARIANT, PLAIN = ("dws", "nfn", "gnn"), ("mlp", "transformer")
+INVARIANT, PLAIN = ("dws", "dws_wsbook", "nfn", "gnn"), ("mlp", "transformer")
 DEPTHS = [(2, 8, 1), (2, 16, 16, 1), (3, 6, 7, 8, 3), (1, 5, 5, 5, 5, 2)]
-SMALL = dict(dws=dict(hidden=4), nfn=dict(hidden=8), gnn=dict(hidden=16, d_edge=8, d_attn=16), mlp=dict(hidden=32),
+# dws: 8 channels - with 4, a SAB's relu(fc_o(O)) can be dead on a whole test batch (no gradient for fc_o)
+SMALL = dict(dws=dict(hidden=8), dws_wsbook=dict(hidden=4), nfn=dict(hidden=8), gnn=dict(hidden=16, d_edge=8, d_attn=16), mlp=dict(hidden=32),
              transformer=dict(hidden=16, depth=2))
 
 def _batch(sizes, n=6, seed=0, dtype=torch.float64):
@@ -50,26 +52,67 @@ def _assert_ws_close(a: WeightSpace, b: WeightSpace):
 def test_equivariant_layers(sizes):
     torch.manual_seed(0)
     x, p = _with_channels(_batch(sizes, 4), 2), _perms(sizes, 4)
-    layers = [DWSLayer(sizes, 2, 3), DWSLayer(sizes, 2, 3, set_layer="linear", reduction="mean"),
+    layers = [DWSLayer(sizes, 2, 3), DWSLayer(sizes, 2, 3, set_layer="ds", reduction="mean"),
+              WsbookDWSLayer(sizes, 2, 3), WsbookDWSLayer(sizes, 2, 3, set_layer="linear", reduction="mean"),
               NPLayer(sizes, 2, 3, "NP"), NPLayer(sizes, 2, 3, "HNP")]
     layers += [blk(sizes, 2, 3, set_layer=sl) for blk in (WeightToWeight, WeightToBias, BiasToWeight, BiasToBias)
+               for sl in ("sab", "ds")]
+    layers += [EquivariantMap(sizes, 2, 3, src, dst, set_layer=sl) for src in (("w",), ("b",)) for dst in (("w",), ("b",))
                for sl in ("linear", "sab")]
     for f in layers:
         f = f.double()
         _assert_ws_close(f(x).permute(p), f(x.permute(p)))
 
-def test_dws_layer_is_sum_of_blocks():
-    sizes = (2, 8, 8, 1)
-    lay, x = DWSLayer(sizes, 2, 3).double(), _with_channels(_batch(sizes, 3), 2)
-    parts = [lay.weight_to_weight(x), lay.weight_to_bias(x), lay.bias_to_weight(x), lay.bias_to_bias(x)]
-    _assert_ws_close(lay(x), parts[0] + parts[1] + parts[2] + parts[3])
+@pytest.mark.parametrize("sizes", [(2, 8, 8, 1), (3, 6, 7, 8, 3)])
+def test_dws_layer_is_sum_of_blocks(sizes):
+    "The authors' layer averages its blocks (divides by the 2L tensors), the fused one sums them."
+    x = _with_channels(_batch(sizes, 3), 2)
+    for lay, n in ((DWSLayer(sizes, 2, 3), 2 * (len(sizes) - 1)), (WsbookDWSLayer(sizes, 2, 3), 1)):
+        lay = lay.double()
+        parts = [lay.weight_to_weight(x), lay.weight_to_bias(x), lay.bias_to_weight(x), lay.bias_to_bias(x)]
+        _assert_ws_close(lay(x), (parts[0] + parts[1] + parts[2] + parts[3]).map(lambda t: t / n))
+
+def test_dws_average_and_init():
+    "`average=False` multiplies the authors' layer by 2L; their init: tiny biases, Xavier-normal x sqrt(2 fan_in/fan_out)."
+    sizes, x = (2, 8, 8, 1), _with_channels(_batch((2, 8, 8, 1), 3), 2)
+    torch.manual_seed(0); a = DWSLayer(sizes, 2, 3).double()
+    torch.manual_seed(0); b = DWSLayer(sizes, 2, 3, average=False).double()
+    _assert_ws_close(b(x), a(x).map(lambda t: t * 6))
+    lay = DWSLayer(sizes, 16, 16)
+    biases = torch.cat([p.flatten() for n, p in lay.named_parameters() if n.endswith("bias")])
+    assert biases.abs().max() <= 1e-4
+    w = torch.cat([m.lin_all.weight.flatten() for m in [lay.weight_to_weight.maps["1_1"]]] +
+                  [lay.weight_to_weight.maps[k].set.o.weight.flatten() for k in ("0_1", "1_2", "2_1")])   # 16 -> 16 maps
+    assert 0.8 < w.std().item() / (2 / 32) ** 0.5 / 2 ** 0.5 < 1.2
+    torch_biases = torch.cat([p.flatten() for n, p in DWSLayer(sizes, 16, 16, init="torch").named_parameters() if n.endswith("bias")])
+    assert torch_biases.abs().max() > 1e-2
+    with pytest.raises(ValueError, match="authors, torch"): DWSLayer(sizes, 2, 3, init="xavier")
+
+def test_dws_shared_output_maps():
+    "Two of the authors' maps into the last weight give one value per channel for all output neurons (their flags)."
+    sizes = (2, 8, 8, 8, 3)
+    x = torch.randn(2, 8, 8, 5)                                     # W_2 in their layout (B, d_2, d_3, C)
+    assert PairMap(sizes, ("w", 2), ("w", 3), 5, 4)(x).shape == (2, 8, 1, 4)
+    assert PairMap(sizes, ("b", 0), ("w", 3), 5, 4)(torch.randn(2, 8, 5)).shape == (2, 1, 1, 4)
+    assert PairMap(sizes, ("b", 2), ("w", 3), 5, 4)(torch.randn(2, 8, 5)).shape == (2, 8, 3, 4)   # folded, as theirs
+
+def test_dws_parameter_counts():
+    "The authors' model for SIRENs 2-32-32-1 at their defaults: 76,970 parameters with SAB, 42,890 with DeepSets."
+    sizes = (2, 32, 32, 1)
+    assert make_model("dws", sizes, 10).n_params == 76_970
+    assert make_model("dws", sizes, 10, set_layer="ds").n_params == 42_890
+    assert make_model("dws_wsbook", sizes, 10).n_params == 97_754
+    assert make_model("dws_wsbook", sizes, 10, set_layer="linear").n_params == 45_626
+    heads = [lay.weight_to_weight.maps["0_0"].set.heads for lay in make_model("dws", sizes, 10).layers]
+    assert heads == [8, 8, 1]                                       # their last DWS layer has one attention head
 
 def test_dws_respects_io_neurons():
     "Input and output neurons are not permutable: swapping two inputs must change the output."
     sizes = (2, 8, 8, 2)
-    lay, x = DWSLayer(sizes, 2, 3).double(), _with_channels(_batch(sizes, 3), 2)
+    x = _with_channels(_batch(sizes, 3), 2)
     swapped = WeightSpace([x.weights[0].flip(-1), *x.weights[1:]], x.biases)
-    assert (lay(swapped).weights[1] - lay(x).weights[1]).abs().max() > 1e-6
+    for lay in (DWSLayer(sizes, 2, 3).double(), WsbookDWSLayer(sizes, 2, 3).double()):
+        assert (lay(swapped).weights[1] - lay(x).weights[1]).abs().max() > 1e-6
 
 def _permute_graph(x, edges, perms, sizes):
     off, x, edges = _offsets(sizes), x.clone(), list(edges)
@@ -120,7 +163,8 @@ def test_training_reduces_loss(name):
     assert min(losses[-5:]) < 0.8 * losses[0], f"{name}: {losses[0]:.3f} -> {losses[-5:]}"
 
 def test_errors():
-    with pytest.raises(ValueError, match="valid models: mlp, dws, nfn, gnn, transformer"): make_model("cnn", (2, 8, 1), 2)
+    with pytest.raises(ValueError, match="valid models: mlp, dws, dws_wsbook, nfn, gnn, transformer"): make_model("cnn", (2, 8, 1), 2)
+    with pytest.raises(ValueError, match="sab, ds"): make_model("dws", (2, 8, 8, 1), 2, set_layer="linear")
     m = make_model("dws", (2, 8, 8, 1), 2, hidden=4)
     with pytest.raises(ValueError, match=r"\(2, 8, 8, 1\).*\(2, 8, 9, 1\)"): m(init_siren((2, 8, 9, 1), 2))
     with pytest.raises(ValueError, match="knob"): make_model("dws", (2, 8, 1), 2, hiden=3)

@@ -288,17 +288,26 @@ class MixUp(Augmentation):
             return other.zip(aligned, lambda t, a: t.index_copy(0, sel, a))
         return other
 
+    def _mix(self, ws, y, other, y_other, lam):
+        mixed = other.zip(ws, lambda o, a: torch.lerp(o, a, _bcast(lam, a)))  # lam * a + (1 - lam) * o
+        if y is not None:
+            ly = lam.to(y.dtype)[:, None]
+            y = ly * y + (1 - ly) * y_other if self.labels == "mix" else torch.where(ly >= 0.5, y, y_other)
+        return mixed, y
+
     def apply(self, ws, y, g, mask=None):
+        "Mix each sample with another sample of the same batch."
         idx = _randperm(g, len(ws), ws.weights[0])
         lam = self.lam(g, len(ws), ws.weights[0])
         if self.mode == "perm":   # = partner(ws, ws[idx]), with the batch gather and the permutation in one read
             other = fast_permute(ws, _random_perms(g, ws.sizes, len(ws), ws.weights[0]), idx)
         else: other = self.partner(ws, ws.map(lambda t: t.index_select(0, idx)), g, mask)
-        mixed = other.zip(ws, lambda o, a: torch.lerp(o, a, _bcast(lam, a)))  # lam * a + (1 - lam) * o
-        if y is not None:
-            ly = lam.to(y.dtype)[:, None]
-            y = ly * y + (1 - ly) * y[idx] if self.labels == "mix" else torch.where(ly >= 0.5, y, y[idx])
-        return mixed, y
+        return self._mix(ws, y, other, None if y is None else y[idx], lam)
+
+    def mix_with(self, ws: WeightSpace, y: Tensor | None, other: WeightSpace, y_other: Tensor | None, g) -> tuple[WeightSpace, Tensor | None]:
+        "Mix each sample with the given partner (e.g. drawn from the whole training split, as the authors' dataset does)."
+        lam = self.lam(g, len(ws), ws.weights[0])
+        return self._mix(ws, y, self.partner(ws, other, g), y_other, lam)
 
 # %% ../nbs/04_augment.ipynb #5d8b85dd
 AUGMENTATIONS: dict[str, Callable[..., Augmentation]] = {

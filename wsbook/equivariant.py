@@ -1,4 +1,4 @@
-"""The permutation-equivariant layer between weight spaces (DWSNets, Navon et al. 2023) as its four blocks, NFN's NP/HNP layers (Zhou et al. 2023), invariant pooling, and the two classifiers built from them.
+"""The permutation-equivariant layer between weight spaces (DWSNets, Navon et al. 2023) as its four blocks - once exactly as the authors wrote it (`dws`), once fused into a few large kernels (`dws_wsbook`) - NFN's NP/HNP layers (Zhou et al. 2023), invariant pooling, and the classifiers built from them.
 
 Docs: https://wsbook.github.io/wsbook/equivariant.html.md"""
 
@@ -15,9 +15,10 @@ from .weights import WeightSpace
 from .nets import WSModel, mlp_head, attention, fast_dropout
 
 # %% auto #0
-__all__ = ['pool', 'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b', 'ChannelLinear', 'SAB', 'fixed_layers', 'Summary',
-           'EquivariantMap', 'WeightToWeight', 'WeightToBias', 'BiasToWeight', 'BiasToBias', 'DWSLayer',
-           'invariant_pool', 'invariant_pool_dim', 'DWSNet', 'NPLayer', 'NFNet']
+__all__ = ['pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors', 'WeightToWeight', 'WeightToBias',
+           'BiasToWeight', 'BiasToBias', 'authors_init', 'DWSLayer', 'authors_pool', 'DWSNet', 'w_to_set', 'set_to_w',
+           'b_to_set', 'set_to_b', 'fixed_layers', 'Summary', 'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool',
+           'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer', 'NFNet']
 
 # %% ../nbs/06b_equivariant.ipynb #72663369
 def pool(x: Tensor, dims: Sequence[int], reduction: str = "max") -> Tensor:
@@ -30,6 +31,217 @@ def pool(x: Tensor, dims: Sequence[int], reduction: str = "max") -> Tensor:
     if reduction == "mean": return x.mean(dim=dims)
     if reduction == "sum": return x.sum(dim=dims)
     raise ValueError(f"unknown reduction {reduction!r}; valid: max, mean, sum")
+
+# %% ../nbs/06b_equivariant.ipynb #dda2a0cc
+def ChannelLinear(f_in: int, f_out: int, bias: bool = True) -> nn.Linear:
+    "A linear map on the (last) feature dimension: with channels last this is just `nn.Linear`."
+    return nn.Linear(f_in, f_out, bias=bias)
+
+class SAB(nn.Module):
+    "Set attention block over dim 1 of (B, n, F) -> (B, n, F'), as in DWSNets (Lee et al. 2019)."
+    def __init__(self, f_in: int, f_out: int, heads: int = 8):
+        super().__init__()
+        self.heads, self.f_out = math.gcd(heads, f_out), f_out
+        self.qkv = nn.Linear(f_in, 3 * f_out)
+        self.o = nn.Linear(f_out, f_out)
+    def forward(self, x: Tensor) -> Tensor:
+        B, n, _ = x.shape
+        qkv = self.qkv(x).view(B, n, 3, self.heads, -1).permute(2, 0, 3, 1, 4)  # (3, B, h, n, d)
+        q, k, v = qkv.unbind(0)                      # unbind: its backward stacks, no zero-filled copies
+        a = attention(q, k, v, scale=1 / math.sqrt(self.f_out))
+        o = (q + a).transpose(1, 2).reshape(B, n, self.f_out)
+        return o + F.relu(self.o(o))
+
+# %% ../nbs/06b_equivariant.ipynb #874ff457
+class DeepSets(nn.Module):
+    "DWSNets' DeepSets set layer ('ds'): `Gamma(x) - Lambda(pool(x))` over dim 1 of (B, n, F)."
+    def __init__(self, f_in: int, f_out: int, reduction: str = "max"):
+        super().__init__()
+        self.gamma, self.lam, self.reduction = nn.Linear(f_in, f_out), nn.Linear(f_in, f_out, bias=False), reduction
+    def forward(self, x: Tensor) -> Tensor:
+        return self.gamma(x) - self.lam(pool(x, (1,), self.reduction)).unsqueeze(1)
+
+# %% ../nbs/06b_equivariant.ipynb #446efcdb
+def _axes(kind: str, i: int, L: int) -> tuple:
+    "The hidden (permutable) neuron layers a tensor is indexed by: W_i by layers i and i+1, b_i by layer i+1."
+    return tuple(k for k in ((i, i + 1) if kind == "w" else (i + 1,)) if 0 < k < L)
+
+def _fold(x: Tensor, kind: str, i: int, L: int) -> Tensor:
+    "Authors' layout -> set form: the fixed input / output neurons folded into the features, as their layers do."
+    if kind == "b": return x.flatten(1) if i == L - 1 else x
+    if i == 0: return x.transpose(1, 2).flatten(2)                  # (B, d_1, d_0 F)
+    if i == L - 1: return x.flatten(2)                              # (B, d_L-1, d_L F)
+    return x
+
+def _unfold(y: Tensor, kind: str, j: int, sizes, F: int) -> Tensor:
+    "Inverse of `_fold` for a piece whose hidden-neuron dims may be 1 (broadcast later)."
+    L, B = len(sizes) - 1, y.shape[0]
+    if kind == "b": return y.reshape(B, sizes[L], F) if j == L - 1 else y
+    if j == 0: return y.reshape(B, y.shape[1], sizes[0], F).transpose(1, 2)
+    if j == L - 1: return y.reshape(B, y.shape[1], sizes[L], F)
+    return y
+
+class PairMap(nn.Module):
+    "The authors' map from tensor `src` to tensor `dst` (each `(kind, layer)`, e.g. `('w', 0)`) of a DWS layer."
+    def __init__(self, sizes, src, dst, c_in: int, c_out: int, reduction: str = "max", set_layer: str = "sab", heads: int = 8):
+        super().__init__()
+        self.sizes, self.src, self.dst, self.c_out, self.reduction = tuple(sizes), src, dst, c_out, reduction
+        L = self.L = len(sizes) - 1
+        (sk, si), (dk, dj) = src, dst
+        self.sa, self.da = _axes(sk, si, L), _axes(dk, dj, L)
+        fold = lambda kind, i: (sizes[0] if kind == "w" and i == 0 else 1) * (sizes[L] if i == L - 1 else 1)
+        f_in, f_out = c_in * fold(sk, si), c_out * fold(dk, dj)
+        self.shared_out = dk == "w" and dj == L - 1 and L > 2 and src in (("w", L - 2),) + tuple(("b", i) for i in range(L - 2))
+        if self.shared_out: f_out = c_out
+        shared = [k for k in self.sa if k in self.da]
+        self.kind = "kron" if src == dst and len(self.sa) == 2 else "set" if shared else "global"
+        if self.kind == "kron":
+            self.lin_all, self.lin_in, self.lin_out, self.lin_both = (nn.Linear(c_in, c_out) for _ in range(4))
+        elif self.kind == "set":
+            self.k = shared[0]
+            self.set = SAB(f_in, f_out, heads) if set_layer == "sab" else DeepSets(f_in, f_out, reduction)
+        else: self.lin = nn.Linear(f_in, f_out)
+
+    def forward(self, x: Tensor) -> Tensor:
+        "`x`: the source in the authors' layout; returns a piece broadcastable to the destination (authors' layout)."
+        (sk, si), (dk, dj), red = self.src, self.dst, self.reduction
+        s = _fold(x, sk, si, self.L)
+        if self.kind == "kron":
+            return (self.lin_all(s) + self.lin_in(pool(s, (1,), red)).unsqueeze(1) + self.lin_out(pool(s, (2,), red)).unsqueeze(2)
+                    + self.lin_both(pool(s, (1, 2), red))[:, None, None]) / 4
+        if self.kind == "set":
+            if len(self.sa) == 2: s = pool(s, (2,) if self.sa[0] == self.k else (1,), red)   # onto neuron layer k
+            y = self.set(s)                                                                 # (B, d_k, f_out)
+            if self.shared_out: return y.unsqueeze(2)
+            if len(self.da) == 2: y = y.unsqueeze(2) if self.da[0] == self.k else y.unsqueeze(1)
+        else:
+            y = self.lin(pool(s, tuple(range(1, 1 + len(self.sa))), red) if self.sa else s)
+            if self.shared_out: return y[:, None, None]
+            for _ in self.da: y = y.unsqueeze(1)
+        return _unfold(y, dk, dj, self.sizes, self.c_out)
+
+# %% ../nbs/06b_equivariant.ipynb #53165223
+def to_authors(ws: WeightSpace):
+    "(B, C, out, in) / (B, C, out) -> the authors' layout, views: W_i (B, in, out, C), b_i (B, out, C)."
+    return [w.permute(0, 3, 2, 1) for w in ws.weights], [b.transpose(1, 2) for b in ws.biases]
+
+def from_authors(ws, bs) -> WeightSpace:
+    "Inverse of `to_authors` (views)."
+    return WeightSpace([w.permute(0, 3, 2, 1) for w in ws], [b.transpose(1, 2) for b in bs])
+
+def _full_shapes(sizes, B: int, C: int, kind: str) -> list:
+    "Authors' layout shapes of the weights (`kind='w'`) or biases."
+    return [(B, i, o, C) for i, o in zip(sizes[:-1], sizes[1:])] if kind == "w" else [(B, o, C) for o in sizes[1:]]
+
+class _Block(nn.Module):
+    "One of the four blocks of the authors' DWS layer: a `PairMap` for every (source, destination) pair."
+    src_kind, dst_kind = "w", "w"
+    def __init__(self, sizes, c_in: int, c_out: int, reduction: str = "max", set_layer: str = "sab", heads: int = 8):
+        super().__init__()
+        if set_layer not in ("sab", "ds"): raise ValueError(f"unknown set_layer {set_layer!r}; valid: sab, ds (the authors' --set-layer)")
+        self.sizes, self.c_out, L = tuple(sizes), c_out, len(sizes) - 1
+        self.maps = nn.ModuleDict({f"{i}_{j}": PairMap(sizes, (self.src_kind, i), (self.dst_kind, j), c_in, c_out, reduction, set_layer, heads)
+                                   for i in range(L) for j in range(L)})
+    def pieces(self, w, b) -> list:
+        "Per destination tensor, the sum of every source's piece (authors' layout, broadcastable)."
+        x, L = (w if self.src_kind == "w" else b), len(self.sizes) - 1
+        return [sum(self.maps[f"{i}_{j}"](x[i]) for i in range(L)) for j in range(L)]
+    def forward(self, ws: WeightSpace) -> WeightSpace:
+        "The block on its own; the half of the output it does not produce is zero."
+        w, b = to_authors(ws); B, C = len(ws), self.c_out
+        out = [p.expand(s) for p, s in zip(self.pieces(w, b), _full_shapes(self.sizes, B, C, self.dst_kind))]
+        zeros = [torch.zeros(s, dtype=ws.dtype, device=ws.device) for s in _full_shapes(self.sizes, B, C, "b" if self.dst_kind == "w" else "w")]
+        return from_authors(out, zeros) if self.dst_kind == "w" else from_authors(zeros, out)
+
+class WeightToWeight(_Block):
+    "DWS block W -> W (their `WeightToWeightBlock`, models/layers/weight_to_weight.py)."
+    src_kind, dst_kind = "w", "w"
+
+class WeightToBias(_Block):
+    "DWS block W -> b (their `WeightToBiasBlock`, models/layers/weight_to_bias.py)."
+    src_kind, dst_kind = "w", "b"
+
+class BiasToWeight(_Block):
+    "DWS block b -> W (their `BiasToWeightBlock`, models/layers/bias_to_weight.py)."
+    src_kind, dst_kind = "b", "w"
+
+class BiasToBias(_Block):
+    "DWS block b -> b (their `BiasToBiasBlock`, models/layers/bias_to_bias.py)."
+    src_kind, dst_kind = "b", "b"
+
+# %% ../nbs/06b_equivariant.ipynb #332a167b
+def authors_init(module: nn.Module, scale: float = 1.0):
+    """The authors' initialisation of a DWS layer: every linear map Xavier-normal times sqrt(2 fan_in / fan_out)
+    times `scale`, biases U(+-1e-4). A SAB's fused q, k, v map is initialised as their three separate maps."""
+    def init(w, b):
+        out_c, in_c = w.shape
+        nn.init.xavier_normal_(w); w.mul_((2 * in_c / out_c) ** 0.5 * scale)
+        if b is not None: b.uniform_(-1e-4, 1e-4)
+    done = set()
+    with torch.no_grad():
+        for m in module.modules():                       # a SAB comes before its own maps
+            if isinstance(m, SAB):
+                for w, b in zip(m.qkv.weight.chunk(3), m.qkv.bias.chunk(3)): init(w, b)
+                done.add(id(m.qkv))
+            elif isinstance(m, nn.Linear) and id(m) not in done: init(m.weight, m.bias)
+
+class DWSLayer(nn.Module):
+    "The authors' DWS layer (`CannibalLayer`): four blocks; each output is the sum of its two blocks / 2L (`average`)."
+    def __init__(self, sizes: Sequence[int], c_in: int, c_out: int, reduction: str = "max", set_layer: str = "sab",
+                 heads: int = 8, average: bool = True, init: str = "authors"):
+        super().__init__()
+        if init not in ("authors", "torch"): raise ValueError(f"unknown init {init!r}; valid: authors, torch")
+        kw = dict(reduction=reduction, set_layer=set_layer, heads=heads)
+        self.sizes, self.c_out, self.average = tuple(sizes), c_out, average
+        self.weight_to_weight = WeightToWeight(sizes, c_in, c_out, **kw)
+        self.bias_to_bias = BiasToBias(sizes, c_in, c_out, **kw)
+        self.bias_to_weight = BiasToWeight(sizes, c_in, c_out, **kw)
+        self.weight_to_bias = WeightToBias(sizes, c_in, c_out, **kw)
+        if init == "authors": authors_init(self)
+    def forward(self, ws: WeightSpace) -> WeightSpace:
+        w, b = to_authors(ws)
+        n = 2 * len(w) if self.average else 1
+        ow = [(p + q) / n for p, q in zip(self.weight_to_weight.pieces(w, b), self.bias_to_weight.pieces(w, b))]
+        ob = [(p + q) / n for p, q in zip(self.bias_to_bias.pieces(w, b), self.weight_to_bias.pieces(w, b))]
+        B, C = len(ws), self.c_out
+        return from_authors([p.expand(s) for p, s in zip(ow, _full_shapes(self.sizes, B, C, "w"))],
+                            [p.expand(s) for p, s in zip(ob, _full_shapes(self.sizes, B, C, "b"))])
+
+# %% ../nbs/06b_equivariant.ipynb #0bb7d412
+def authors_pool(ws: WeightSpace, reduction: str = "max") -> Tensor:
+    """The authors' invariant pooling (`InvariantLayer`), in their order: hidden weights pooled over both neuron sets,
+    W_0 and the last weight over their hidden neurons (keeping the input / output neurons), hidden biases pooled,
+    the last bias whole: (B, C * (L - 2 + d_0 + 2 d_L + L - 1))."""
+    w, b = ws.weights, ws.biases
+    flat = lambda t: t.transpose(1, 2).flatten(1)                  # (B, C, n) -> (B, n C), neuron-major like theirs
+    parts = [pool(x, (2, 3), reduction) for x in w[1:-1]]
+    parts += [flat(pool(w[0], (2,), reduction)), flat(pool(w[-1], (3,), reduction))]
+    parts += [pool(x, (2,), reduction) for x in b[:-1]] + [flat(b[-1])]
+    return torch.cat(parts, -1)
+
+class DWSNet(WSModel):
+    "The authors' DWS classifier (`CannibalModelForClassification`) at their trainer's defaults."
+    def __init__(self, sizes, n_out, hidden: int = 16, depth: int = 2, reduction: str = "max", set_layer: str = "sab",
+                 heads: int = 8, last_heads: int = 1, dropout: float = 0.0, bn: bool = False, average: bool = True,
+                 init: str = "authors"):
+        super().__init__(sizes, n_out)
+        ch, L = [1] + [hidden] * (depth + 1), len(self.sizes) - 1
+        self.layers = nn.ModuleList([DWSLayer(self.sizes, a, c, reduction, set_layer, heads if i < depth else last_heads, average, init)
+                                     for i, (a, c) in enumerate(zip(ch[:-1], ch[1:]))])
+        self.bns = nn.ModuleList([nn.ModuleList([nn.BatchNorm1d(hidden) for _ in range(2 * L)]) for _ in range(depth)]) if bn else None
+        self.reduction, self.dropout = reduction, dropout
+        self.head = nn.Linear(hidden * (L - 2 + self.sizes[0] + 2 * self.sizes[-1] + L - 1), n_out)
+    def _act(self, ws): return ws.map(lambda t: fast_dropout(F.relu(t), self.dropout, self.training))
+    def _bn(self, ws, bns):
+        "Their `BN`: one BatchNorm1d per tensor, over its channels."
+        w = [m(t.flatten(2)).view_as(t) for m, t in zip(bns[:len(ws.weights)], ws.weights)]
+        return WeightSpace(w, [m(t) for m, t in zip(bns[len(ws.weights):], ws.biases)])
+    def features(self, ws):
+        if ws.channels != 1: raise ValueError(f"DWSNet reads plain weights (1 channel), got {ws.channels} channels")
+        for i, layer in enumerate(self.layers):
+            if i: ws = self._act(self._bn(ws, self.bns[i - 1]) if self.bns is not None else ws)
+            ws = layer(ws)
+        return authors_pool(self._act(ws), self.reduction)
 
 # %% ../nbs/06b_equivariant.ipynb #f677d361
 def w_to_set(w: Tensor, rfix: bool, cfix: bool) -> Tensor:
@@ -56,26 +268,6 @@ def b_to_set(b: Tensor, fix: bool) -> Tensor:
 def set_to_b(x: Tensor, O: int, fix: bool) -> Tensor:
     "Inverse of `b_to_set`."
     return x.reshape(x.shape[0], O, -1).transpose(1, 2)
-
-# %% ../nbs/06b_equivariant.ipynb #dda2a0cc
-def ChannelLinear(f_in: int, f_out: int, bias: bool = True) -> nn.Linear:
-    "A linear map on the (last) feature dimension: with channels last this is just `nn.Linear`."
-    return nn.Linear(f_in, f_out, bias=bias)
-
-class SAB(nn.Module):
-    "Set attention block over dim 1 of (B, n, F) -> (B, n, F'), as in DWSNets (Lee et al. 2019)."
-    def __init__(self, f_in: int, f_out: int, heads: int = 8):
-        super().__init__()
-        self.heads, self.f_out = math.gcd(heads, f_out), f_out
-        self.qkv = nn.Linear(f_in, 3 * f_out)
-        self.o = nn.Linear(f_out, f_out)
-    def forward(self, x: Tensor) -> Tensor:
-        B, n, _ = x.shape
-        qkv = self.qkv(x).view(B, n, 3, self.heads, -1).permute(2, 0, 3, 1, 4)  # (3, B, h, n, d)
-        q, k, v = qkv.unbind(0)                      # unbind: its backward stacks, no zero-filled copies
-        a = attention(q, k, v, scale=1 / math.sqrt(self.f_out))
-        o = (q + a).transpose(1, 2).reshape(B, n, self.f_out)
-        return o + F.relu(self.o(o))
 
 # %% ../nbs/06b_equivariant.ipynb #a61cf147
 def fixed_layers(sizes: Sequence[int], fixed_io: bool = True) -> list[bool]:
@@ -190,34 +382,17 @@ class EquivariantMap(nn.Module):
         if b is None: b = [torch.zeros(B, co, o, device=dev, dtype=dt) for o in self.sizes[1:]]
         return WeightSpace(w, b)
 
-# %% ../nbs/06b_equivariant.ipynb #bd81f386
-class WeightToWeight(EquivariantMap):
-    "DWS block W -> W: point-wise, row, column and global terms of the weights into the weights."
-    def __init__(self, sizes, c_in, c_out, **kw): super().__init__(sizes, c_in, c_out, ("w",), ("w",), **kw)
-
-class WeightToBias(EquivariantMap):
-    "DWS block W -> b."
-    def __init__(self, sizes, c_in, c_out, **kw): super().__init__(sizes, c_in, c_out, ("w",), ("b",), **kw)
-
-class BiasToWeight(EquivariantMap):
-    "DWS block b -> W."
-    def __init__(self, sizes, c_in, c_out, **kw): super().__init__(sizes, c_in, c_out, ("b",), ("w",), **kw)
-
-class BiasToBias(EquivariantMap):
-    "DWS block b -> b."
-    def __init__(self, sizes, c_in, c_out, **kw): super().__init__(sizes, c_in, c_out, ("b",), ("b",), **kw)
-
-# %% ../nbs/06b_equivariant.ipynb #1072e7df
-class DWSLayer(nn.Module):
-    "DWSNets' equivariant layer between weight spaces with channels: the sum of its four blocks."
+# %% ../nbs/06b_equivariant.ipynb #8688f6c9
+class WsbookDWSLayer(nn.Module):
+    "wsbook's fused DWS layer between weight spaces with channels: the sum of four `EquivariantMap` blocks."
     def __init__(self, sizes: Sequence[int], c_in: int, c_out: int, reduction: str = "max",
                  set_layer: str = "sab", heads: int = 8):
         super().__init__()
         kw = dict(fixed_io=True, reduction=reduction, set_layer=set_layer, heads=heads)
-        self.weight_to_weight = WeightToWeight(sizes, c_in, c_out, **kw)
-        self.weight_to_bias = WeightToBias(sizes, c_in, c_out, **kw)
-        self.bias_to_weight = BiasToWeight(sizes, c_in, c_out, **kw)
-        self.bias_to_bias = BiasToBias(sizes, c_in, c_out, **kw)
+        self.weight_to_weight = EquivariantMap(sizes, c_in, c_out, ("w",), ("w",), **kw)
+        self.weight_to_bias = EquivariantMap(sizes, c_in, c_out, ("w",), ("b",), **kw)
+        self.bias_to_weight = EquivariantMap(sizes, c_in, c_out, ("b",), ("w",), **kw)
+        self.bias_to_bias = EquivariantMap(sizes, c_in, c_out, ("b",), ("b",), **kw)
         self.fixed, self.reduction = self.weight_to_weight.fixed, reduction
     def forward(self, ws: WeightSpace) -> WeightSpace:
         s = Summary(ws, self.fixed, self.reduction)
@@ -239,21 +414,21 @@ def invariant_pool_dim(sizes: Sequence[int], channels: int, fixed_io: bool = Tru
     return channels * (sum(fsz(j) * fsz(j + 1) for j in range(L)) + sum(fsz(j + 1) for j in range(L)))
 
 # %% ../nbs/06b_equivariant.ipynb #79f4025a
-class DWSNet(WSModel):
-    "DWSNets' invariant classifier: DWS layers with ReLU, invariant pooling, an MLP head."
+class WsbookDWSNet(WSModel):
+    "wsbook's fused DWS classifier: fused DWS layers with ReLU, invariant pooling, an MLP head."
     def __init__(self, sizes, n_out, hidden: int = 16, depth: int = 2, reduction: str = "max",
                  set_layer: str = "sab", heads: int = 8, dropout: float = 0.0, head_layers: int = 1,
                  head_hidden: int = 128):
         super().__init__(sizes, n_out)
         ch = [1] + [hidden] * (depth + 1)
-        self.layers = nn.ModuleList([DWSLayer(self.sizes, a, b, reduction, set_layer, heads) for a, b in zip(ch[:-1], ch[1:])])
+        self.layers = nn.ModuleList([WsbookDWSLayer(self.sizes, a, b, reduction, set_layer, heads) for a, b in zip(ch[:-1], ch[1:])])
         self.reduction, self.dropout = reduction, dropout
         self.head = mlp_head(invariant_pool_dim(self.sizes, hidden), n_out, head_hidden, head_layers, dropout)
     def _act(self, ws):
         if self.dropout and self.training: return ws.map(lambda t: fast_dropout(F.relu(t), self.dropout))
         return ws.map(F.relu)
     def features(self, ws):
-        if ws.channels != 1: raise ValueError(f"DWSNet reads plain weights (1 channel), got {ws.channels} channels")
+        if ws.channels != 1: raise ValueError(f"WsbookDWSNet reads plain weights (1 channel), got {ws.channels} channels")
         for i, layer in enumerate(self.layers): ws = layer(self._act(ws) if i else ws)
         return invariant_pool(self._act(ws), self.reduction)
 

@@ -13,14 +13,15 @@ import torch.nn.functional as F
 from .weights import WeightSpace
 from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES
 from .nets import WSModel, MLPNet, TransformerNet
-from .equivariant import DWSNet, NFNet
+from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
 
 # %% auto #0
 __all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train']
 
 # %% ../nbs/06_models.ipynb #688bd02f
-MODELS: dict[str, type[WSModel]] = {"mlp": MLPNet, "dws": DWSNet, "nfn": NFNet, "gnn": GNNNet, "transformer": TransformerNet}
+MODELS: dict[str, type[WSModel]] = {"mlp": MLPNet, "dws": DWSNet, "dws_wsbook": WsbookDWSNet, "nfn": NFNet, "gnn": GNNNet,
+                                    "transformer": TransformerNet}
 
 def model_knobs(name: str) -> dict:
     "The knobs of model `name` and their defaults."

@@ -1,0 +1,87 @@
+"""Ablation of the two DWS models: the authors' `dws`, wsbook's `dws_wsbook`, and variants that change one part.
+
+    OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python scripts/dws_ablation.py STORE [--epochs 80] [--seeds 0 1 2] [--jobs 2]
+
+Trains every variant with wsbook's trainer (AdamW lr 1e-3, wd 5e-4, per-layer standardisation, no augmentation,
+model selected on validation accuracy) on `--objects` training objects of STORE, and writes
+results/dws_ablation.json (provenance, parameters, per-seed numbers). Finished runs are cached under
+data/runs/dws_ablation/ and reused; an interrupted run resumes from its checkpoint.
+"""
+from __future__ import annotations
+import argparse, datetime, json, os, subprocess, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (name, model, model_kwargs, what the variant changes); the authors' `dws` first, wsbook's model last
+VARIANTS = [
+    ("dws", "dws", {}, "the authors' CannibalModelForClassification (SAB)"),
+    ("dws init=torch", "dws", {"init": "torch"}, "PyTorch's default init instead of their scaled Xavier"),
+    ("dws average=False", "dws", {"average": False}, "blocks summed, not divided by the number of tensors"),
+    ("dws init=torch average=False", "dws", {"init": "torch", "average": False}, "both of the above"),
+    ("dws last_heads=8", "dws", {"last_heads": 8}, "8 attention heads in the last DWS layer too"),
+    ("dws set_layer=ds", "dws", {"set_layer": "ds"}, "their DeepSets set layer"),
+    ("dws_wsbook", "dws_wsbook", {}, "wsbook's fused model (SAB)"),
+    ("dws_wsbook set_layer=linear", "dws_wsbook", {"set_layer": "linear"}, "wsbook's fused model, linear set layer (smoke)"),
+]
+
+def _run(args):
+    name, model, kw, store, seed, epochs, objects, batch, out = args
+    import torch
+    torch.set_num_threads(1)
+    from wsbook.train import TrainConfig, train
+    out = Path(out)
+    if (out / "metrics.json").exists(): m = json.loads((out / "metrics.json").read_text())
+    else:
+        cfg = TrainConfig(model=model, model_kwargs=kw, epochs=epochs, batch_size=batch, train_objects=objects, seed=seed,
+                          device="cpu", test_curve=False)
+        t0 = time.time(); m = train(store, cfg, out=out, resume=True, progress=False); m["wall_s"] = time.time() - t0
+        (out / "metrics.json").write_text(json.dumps(m))
+    return {"variant": name, "seed": seed, "test_acc": m["test_acc"], "val_acc": m["val_acc"], "best_epoch": m["best_epoch"],
+            "n_params": m["n_params"], "train_seconds": round(sum(h["seconds"] for h in m["history"]), 1)}
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("store"); p.add_argument("--epochs", type=int, default=80); p.add_argument("--objects", type=int, default=250)
+    p.add_argument("--batch", type=int, default=64); p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--jobs", type=int, default=2); p.add_argument("--variants", nargs="*", default=None)
+    p.add_argument("--runs", nargs="*", default=None, help="VARIANT:SEED in the order to run them (default: every variant x seed)")
+    p.add_argument("--cached-only", action="store_true", help="train nothing: write the results of the finished runs")
+    p.add_argument("--out", default=str(ROOT / "results" / "dws_ablation.json"))
+    a = p.parse_args(argv)
+    variants = [v for v in VARIANTS if a.variants is None or v[0] in a.variants]
+    runs = ROOT / "data" / "runs" / "dws_ablation"
+    by_name = {v[0]: v for v in VARIANTS}
+    order = [(r.rsplit(":", 1)[0], int(r.rsplit(":", 1)[1])) for r in a.runs] if a.runs else [(v[0], s) for s in a.seeds for v in variants]
+    bad = [n for n, _ in order if n not in by_name]
+    if bad: raise SystemExit(f"unknown variant(s) {bad}; valid: {list(by_name)}")
+    variants = [v for v in VARIANTS if v[0] in {n for n, _ in order}]
+    jobs = [(n, by_name[n][1], by_name[n][2], a.store, s, a.epochs, a.objects, a.batch,
+             str(runs / f"{n.replace(' ', '_').replace('=', '-')}-e{a.epochs}-n{a.objects}-b{a.batch}-s{s}")) for n, s in order]
+    if a.cached_only: jobs = [j for j in jobs if (Path(j[-1]) / "metrics.json").exists()]
+    t0 = time.time()
+    with ProcessPoolExecutor(a.jobs, mp_context=get_context("spawn")) as ex: rows = list(ex.map(_run, jobs))
+    from wsbook.data import read_manifest
+    from wsbook.experiments import machine_info
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "wsbook"], cwd=ROOT, capture_output=True, text=True).stdout.strip())
+    man = read_manifest(a.store)
+    res = {"name": "dws_ablation", "what": "the authors' DWS model vs wsbook's, one part changed at a time, wsbook's trainer",
+           "command": "python scripts/dws_ablation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+           "commit": commit, "wsbook_dirty": dirty, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+           "machine": machine_info("cpu"), "jobs": a.jobs, "wall_s_this_invocation": round(time.time() - t0, 1),
+           "train_seconds_total": round(sum(r["train_seconds"] for r in rows), 1),
+           "parameters": {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds": sorted({s for _, s in order}),
+                          "trainer": "wsbook TrainConfig defaults (AdamW lr 1e-3, wd 5e-4, per-layer standardisation), no augmentation, test_curve=False",
+                          "store": {"path": str(Path(a.store)), "source": man.get("source"), "splits": man.get("splits"),
+                                    "fit": man.get("fit"), "arch": man.get("arch")}},
+           "variants": [{"variant": n, "model": m, "model_kwargs": kw, "change": why} for n, m, kw, why in variants],
+           "runs": rows}
+    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp"); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(out)
+    print(json.dumps(rows))
+
+if __name__ == "__main__":
+    main()
