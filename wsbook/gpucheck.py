@@ -114,8 +114,8 @@ def train_lines(store: Path, sizes: CheckSizes, device, deadline: float | None =
 # %% ../nbs/09b_gpucheck.ipynb #c34cfbb7
 def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSizes = CheckSizes(), device: str = "auto",
               budget_s: float = 450.0, record: str | None = None, results_root: str | Path | None = None,
-              commit: str | None = None) -> list[dict]:
-    "Run the GPU check into `out` (gpu-check.jsonl, the fitted store); returns its lines. `record`: also write results/<record>.json."
+              commit: str | None = None, work: str | Path | None = None) -> list[dict]:
+    "Run the GPU check: `out/gpu-check.jsonl`, the fitted store in `work` (default `out`); returns the lines. `record`: also write results/<record>.json."
     from wsbook.cli import bench_records
     from wsbook.data import load_source
     t0 = time.perf_counter(); deadline = t0 + budget_s
@@ -130,8 +130,9 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
         emit({**next(gen), "check": "gpu-check", "sizes": asdict(sizes), "budget_s": budget_s})
         if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "fit_slice", "skipped": "time budget spent"})
         else:
-            emit(fit_slice(src, out / "store", sizes, dev))
-            for rec in train_lines(out / "store", sizes, dev, deadline): emit(rec)
+            store = Path(work or out) / "store"
+            emit(fit_slice(src, store, sizes, dev))
+            for rec in train_lines(store, sizes, dev, deadline): emit(rec)
         for rec in gen:
             if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"}); break
             emit(rec)
@@ -177,7 +178,8 @@ def summary_table(lines: list[dict]) -> str:
 # %% ../nbs/09b_gpucheck.ipynb #154f9f76
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m wsbook.gpucheck", description="Measure what the paper's scale costs on this device (JSON lines).")
-    ap.add_argument("--out", default=None, help="folder for gpu-check.jsonl and the fitted store (required unless --summary)")
+    ap.add_argument("--out", default=None, help="folder for gpu-check.jsonl (required unless --summary)")
+    ap.add_argument("--work", default=None, help="folder for the fitted store (default: --out)")
     ap.add_argument("--fmnist", default=None, help="folder with the four Fashion-MNIST idx files (default: Debian's /usr/share/datasets/fashion-mnist)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--tiny", action="store_true", help="the CPU dry run's sizes (TINY) as defaults")
@@ -203,7 +205,7 @@ def main(argv=None):
     if not a.out: ap.error("--out DIR is required")
     base = TINY if a.tiny else CheckSizes()
     sizes = replace(base, **{f.name: getattr(a, f.name) for f in fields(CheckSizes) if getattr(a, f.name) is not None})
-    try: run_check(a.out, a.fmnist, sizes, a.device, a.budget_s, a.record, a.results_dir, a.commit)
+    try: run_check(a.out, a.fmnist, sizes, a.device, a.budget_s, a.record, a.results_dir, a.commit, a.work)
     except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"gpu-check: error: {e}", file=sys.stderr); sys.exit(2)
 
