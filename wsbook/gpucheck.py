@@ -25,7 +25,7 @@ PAPER_TRAIN_INRS = 550_000    # 55,000 training objects x 10 views: one epoch of
 
 @dataclass
 class CheckSizes:
-    "What the GPU check measures. The defaults are the GPU run (about 8 minutes on one large GPU); `TINY` is a CPU dry run."
+    "What the GPU check measures. The defaults are the GPU run's (meant to fit in 8 minutes on one large GPU; not yet measured); `TINY` is a CPU dry run."
     bench: str = "fit,augment,train"     # benchmarks, run last ('' = none)
     quick: bool = False                  # their quick variant
     bench_batch: int = 0                 # > 0: the benchmarks' batch (augment, train) and fitted INRs (fit), for a dry run
