@@ -12,6 +12,7 @@
 # OPTIONS go to `python -m wsbook.gpucheck`: --device D, --tiny, --objects N, --epochs E, --record NAME, ...
 # Output: OUT/gpu-check.jsonl, one JSON object per line, the first the machine (default OUT: $OUT/gpu-check
 # when $OUT is set, else data/gpu-check). A run cut at --limit-s (default 480) leaves gpu-check.jsonl.part.
+# The fitted store (20,000 INRs x 1,185 float32 = 95 MB at the default sizes) goes to data/gpu-check-work, not OUT.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 py=${PYTHON:-python3}; out=""; fmnist=""; wheels=""; limit=480; install=1; prepare=""
@@ -91,7 +92,8 @@ mkdir -p "$out"
 say "Fashion-MNIST from $fmnist; writing $out/gpu-check.jsonl (at most ${limit}s)"
 cd "$here"
 set +e
-timeout -k 15 "$limit" "$py" -m wsbook.gpucheck --out "$out" --fmnist "$fmnist" --budget-s $((limit * 85 / 100)) "$@"
+timeout -k 15 "$limit" "$py" -m wsbook.gpucheck --out "$out" --work "$here/data/gpu-check-work" --fmnist "$fmnist" \
+  --budget-s $((limit * 85 / 100)) "$@"
 rc=$?
 set -e
 [ "$rc" = 124 ] && say "stopped after ${limit}s; the lines it finished are in $out/gpu-check.jsonl.part"

@@ -75,3 +75,13 @@ def test_module_entry_point_runs():
     "`torchrun ... -m wsbook.cli train ...` needs `python -m wsbook.cli` to run the command."
     r = subprocess.run([sys.executable, "-m", "wsbook.cli", "--version"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.startswith("wsbook "), (r.stdout, r.stderr[-1000:])
+
+def test_one_process_per_gpu_in_the_experiment_runner(monkeypatch):
+    "On a GPU the experiment runner starts one process (they would share the device); on a CPU one per core."
+    from unittest import mock
+    from wsbook.experiments import default_workers
+    monkeypatch.setenv("WSBOOK_WORKERS", "2")
+    with mock.patch.object(torch.cuda, "is_available", return_value=True):
+        for d in ("auto", "cuda", "cuda:1"): assert default_workers(8, d) == (1, torch.get_num_threads()), d
+    with mock.patch.object(torch.cuda, "is_available", return_value=False):
+        assert default_workers(8, "auto")[0] == 2 and default_workers(8, "cpu")[0] == 2

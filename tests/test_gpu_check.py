@@ -29,10 +29,12 @@ def _run(*args, env=None, timeout=300):
 def test_cpu_dry_run_writes_every_line(fmnist, tmp_path):
     r = _run("--no-install", "--fmnist", str(fmnist), "--out", str(tmp_path / "out"), "--limit-s", "240",
              "--tiny", "--device", "cpu", "--record", "dry-run", "--results-dir", str(tmp_path / "results"), "--commit", "0" * 40,
+             "--work", str(tmp_path / "work"),
              env={"OMP_NUM_THREADS": "1"})   # one thread: on a shared 2-core machine, more threads spin against each other
     assert r.returncode == 0, r.stderr[-3000:]
     path = tmp_path / "out" / "gpu-check.jsonl"
     assert path.exists() and not path.with_name("gpu-check.jsonl.part").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["gpu-check.jsonl"] and (tmp_path / "work" / "store" / "manifest.json").exists()
     lines = [json.loads(l) for l in path.read_text().splitlines()]
     env = lines[0]
     assert env["bench"] == "env" and env["device"] == "cpu" and env["gpu"] is None and env["torch"] and "cuda_version" in env

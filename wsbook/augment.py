@@ -371,7 +371,7 @@ def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple
     return n / med, med * 1e3, n / (max(time.process_time() - c0, 1e-9) / len(times)), n / best
 
 def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bool | None = None,
-                  max_batch: int = 2 ** 20, budget_s: float = 10.0) -> Iterator[dict]:
+                  max_batch: int = 2 ** 20, budget_s: float = 5.0) -> Iterator[dict]:
     "Yield one dict per case: `{'bench': 'augment', 'case': name, 'value': samples/s, 'unit': 'samples/s', ...}`."
     dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
     reps, min_time = (2, 0.05) if quick else (10, 0.5)
@@ -386,8 +386,8 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
         def line(case, r, unit="samples/s", **kw):
             return dict(bench="augment", case=case, value=round(r[0]), unit=unit, ms_per_batch=round(r[1], 3),
                         value_best=round(r[3]), value_cpu=round(r[2]), **kw, **extra)
-        def rate(aug, w, lab, n, reps_):
-            return _rate(lambda: (aug(w, lab, g), synchronize(dev)), n, reps_, min_time)
+        def rate(aug, w, lab, n, reps_, t_min=min_time):
+            return _rate(lambda: (aug(w, lab, g), synchronize(dev)), n, reps_, t_min)
         vanilla = None
         for name in AUGMENTATIONS:
             aug = get_augmentation(name)
@@ -397,7 +397,7 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
             if fill and "align" not in name:
                 def at(n, aug=aug):
                     i = torch.arange(n, device=dev) % batch
-                    return rate(aug, ws[i], y[i], n, 2)[0]
+                    return rate(aug, ws[i], y[i], n, 2, min(min_time, 0.2))[0]
                 best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
                 yield {"bench": "augment", "case": name, "value": round(rates[best]), "unit": "samples/s", **extra, "batch": best,
                        "sized": "fill", "baseline": round(r[0]),

@@ -64,11 +64,13 @@ def env_record(device: str = "auto") -> dict:
     from wsbook.device import device_info
     return {"bench": "env", "wsbook": wsbook.__version__, **device_info(device), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
-def _bench_images(n: int = 300):
-    "Fashion-MNIST images for benchmarks (28x28), falling back to MNIST-5k when Fashion-MNIST is not installed."
+def _bench_images(n: int = 300, root=None):
+    "Fashion-MNIST images for benchmarks (28x28, from `root` or Debian's package), falling back to MNIST-5k when Fashion-MNIST is not there."
     from wsbook.data import load_source
-    try: return "fmnist", load_source("fmnist").images[:n]
-    except FileNotFoundError: return "mnist5k", load_source("mnist5k").images[:n]
+    try: return "fmnist", load_source("fmnist", root).images[:n]
+    except FileNotFoundError:
+        if root is not None: raise                    # a folder the user named is not replaced by other data
+        return "mnist5k", load_source("mnist5k").images[:n]
 
 def _bench_shapes(n: int = 256, points: int = 2048):
     "Occupancy targets of `n` generated shapes (`shapes3d`) for the 3D fitting benchmark."
@@ -103,7 +105,8 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
         else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
 
 def _cmd_bench(a):
-    for r in bench_records(a.what, a.quick, a.device): print(json.dumps(r), flush=True)
+    images = _bench_images(root=a.root) if "fit" in a.what else None
+    for r in bench_records(a.what, a.quick, a.device, images): print(json.dumps(r), flush=True)
 
 # %% ../nbs/08_cli.ipynb #24d3d1f4
 def _add_fit(sub):
@@ -156,7 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
     p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
-    p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N"); p.set_defaults(func=_cmd_bench)
+    p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N")
+    p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")
+    p.set_defaults(func=_cmd_bench)
     _add_site(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",

@@ -52,11 +52,13 @@ def dist_backend(device) -> str:
     return "nccl" if torch.device(device).type == "cuda" else "gloo"
 
 # %% ../nbs/00a_device.ipynb #e539b3e6
+_OOM_MESSAGES = ("out of memory", "can't allocate memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED")
+
 def is_oom(e: BaseException) -> bool:
     "Whether `e` says that the device (or the host) ran out of memory."
     oom = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
     msg = str(e)
-    return isinstance(e, oom) or (isinstance(e, RuntimeError) and ("out of memory" in msg or "can't allocate memory" in msg))
+    return isinstance(e, oom) or (isinstance(e, RuntimeError) and any(s in msg for s in _OOM_MESSAGES))
 
 def free_memory(device=None) -> None:
     "Return cached memory after a failed allocation, so the next attempt starts from a clean device."

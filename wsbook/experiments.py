@@ -131,10 +131,14 @@ def _run_one(experiment, cfg, store, root, threads):
     run = run_contrastive if isinstance(cfg, ContrastiveConfig) else run_train
     return run(experiment, cfg, store, root, progress=False)
 
+def _is_cuda(device) -> bool:
+    "Whether `device` ('auto', 'cuda', 'cuda:1', ...) means a GPU here."
+    return torch.cuda.is_available() if str(device) == "auto" else torch.device(device).type == "cuda"
+
 def default_workers(n_runs: int, device: str = "auto") -> tuple[int, int]:
     "(processes, threads each) for `n_runs` independent runs: one process on a GPU; on a CPU one per core (at most 4), $WSBOOK_WORKERS overrides."
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if device == "cuda" or (device == "auto" and torch.cuda.is_available()): return 1, torch.get_num_threads()
+    if _is_cuda(device): return 1, torch.get_num_threads()
     w = int(os.environ.get("WSBOOK_WORKERS", 0)) or min(4, cpus)
     w = max(1, min(w, n_runs))
     return w, max(1, cpus // w)

@@ -234,16 +234,18 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
     if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
     st = steps or st
     chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
-    if dev.type != "cpu": n_b = max(n_b, 2 * chunk)
-    tb = _tile(tg, n_b)
+    if dev.type != "cpu": n_b = max(n_b, chunk, min(2 * chunk, 65536))   # full chunks, within a benchmark's time
+    tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
     t0 = time.perf_counter()
-    fit_inrs(coords, tb, sizes, inr_seeds(0, range(n_b), [0] * n_b), "paper", st, math.inf, device=dev, chunk=chunk)
-    batched = n_b * st / (time.perf_counter() - t0)
+    fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
+    wall = time.perf_counter() - t0; batched = n_b * st / wall
+    n_i = min(n_b, 1024); t0 = time.perf_counter(); init_batch(sizes, seeds[:n_i]); init_s = (time.perf_counter() - t0) * n_b / n_i
     seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"), dev)
     rates = chunk_rates(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
     yield {"bench": "fit", "case": "batched_vs_sequential", "value": round(batched, 1), "unit": "INR-steps/s",
            "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
-           "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st,
+           "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st, "init_s": round(init_s, 3),
+           "steps_per_s_without_init": round(n_b * st / max(wall - init_s, 1e-9), 1),
            "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
     n_q = n_inrs or (32 if quick else 256); q_steps = steps
     for name in ("paper", "siren"):

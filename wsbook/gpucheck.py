@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['PAPER_INRS', 'PAPER_TRAIN_INRS', 'TINY', 'CheckSizes', 'fit_slice', 'train_lines', 'run_check', 'build_parser',
-           'main']
+__all__ = ['PAPER_INRS', 'PAPER_TRAIN_INRS', 'TINY', 'CheckSizes', 'fit_slice', 'train_lines', 'run_check', 'summary_table',
+           'build_parser', 'main']
 
 # %% ../nbs/09b_gpucheck.ipynb #46337a87
 from .device import resolve_device, synchronize
@@ -25,8 +25,8 @@ PAPER_TRAIN_INRS = 550_000    # 55,000 training objects x 10 views: one epoch of
 
 @dataclass
 class CheckSizes:
-    "What the GPU check measures. The defaults are the GPU run (about 8 minutes on one large GPU); `TINY` is a CPU dry run."
-    bench: str = "fit,augment,train"     # benchmarks to run first ('' = none)
+    "What the GPU check measures. The defaults are the GPU run's (meant to fit in 8 minutes on one large GPU; not yet measured); `TINY` is a CPU dry run."
+    bench: str = "fit,augment,train"     # benchmarks, run last ('' = none)
     quick: bool = False                  # their quick variant
     bench_batch: int = 0                 # > 0: the benchmarks' batch (augment, train) and fitted INRs (fit), for a dry run
     bench_steps: int = 0                 # > 0: the fit benchmark's steps, for a dry run
@@ -114,8 +114,8 @@ def train_lines(store: Path, sizes: CheckSizes, device, deadline: float | None =
 # %% ../nbs/09b_gpucheck.ipynb #c34cfbb7
 def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSizes = CheckSizes(), device: str = "auto",
               budget_s: float = 450.0, record: str | None = None, results_root: str | Path | None = None,
-              commit: str | None = None) -> list[dict]:
-    "Run the GPU check into `out` (gpu-check.jsonl, the fitted store); returns its lines. `record`: also write results/<record>.json."
+              commit: str | None = None, work: str | Path | None = None) -> list[dict]:
+    "Run the GPU check: `out/gpu-check.jsonl`, the fitted store in `work` (default `out`); returns the lines. `record`: also write results/<record>.json."
     from wsbook.cli import bench_records
     from wsbook.data import load_source
     t0 = time.perf_counter(); deadline = t0 + budget_s
@@ -128,13 +128,14 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
         gen = bench_records(what, sizes.quick, str(dev), images=_images(src), shapes=False,
                             batch=sizes.bench_batch or None, steps=sizes.bench_steps or None)
         emit({**next(gen), "check": "gpu-check", "sizes": asdict(sizes), "budget_s": budget_s})
-        for rec in gen:
-            emit(rec)
-            if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"}); break
         if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "fit_slice", "skipped": "time budget spent"})
         else:
-            emit(fit_slice(src, out / "store", sizes, dev))
-            for rec in train_lines(out / "store", sizes, dev, deadline): emit(rec)
+            store = Path(work or out) / "store"
+            emit(fit_slice(src, store, sizes, dev))
+            for rec in train_lines(store, sizes, dev, deadline): emit(rec)
+        for rec in gen:
+            if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"}); break
+            emit(rec)
         wall = time.perf_counter() - t0
         emit({"bench": "gpu-check", "case": "total", "value": round(wall, 1), "unit": "s", "budget_s": budget_s, "device": str(dev)})
     finally:
@@ -146,10 +147,39 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
                    root=results_root, commit=commit)
     return emit.lines
 
+# %% ../nbs/09b_gpucheck.ipynb #0f020d54
+def _fmt(v, unit=""):
+    if v is None: return "-"
+    if isinstance(v, float) and v < 10: return f"{v:.3g}{unit}"
+    return f"{v:,.0f}{unit}" if isinstance(v, (int, float)) else str(v)
+
+def summary_table(lines: list[dict]) -> str:
+    "A Markdown table of a GPU check's main figures: fit engine and slice, training per MixUp, training and alignment throughput."
+    env = next((l for l in lines if l.get("bench") == "env"), {})
+    rows = [("machine", f"{env.get('gpu') or env.get('cpu') or '?'} ({env.get('device')}), torch {env.get('torch')}, CUDA {env.get('cuda_version')}")]
+    for l in lines:
+        b, c = l.get("bench"), l.get("case")
+        if l.get("skipped"): rows.append((f"{b} {c}", f"skipped: {l['skipped']}")); continue
+        if b == "fit" and c == "batched_vs_sequential":
+            rows.append(("fit engine, SIREN 2-32-32-1 at 28x28", f"{_fmt(l['value'])} INR-steps/s (chunk {l['chunk']}; without init {_fmt(l.get('steps_per_s_without_init'))}); sequential {_fmt(l['baseline'])}"))
+        elif c == "fit_slice":
+            rows.append((f"fit {l['n_inrs']:,} INRs x {l['steps_budget']} steps ({l['recipe']})",
+                         f"{_fmt(l['value'])} INR-steps/s, {l['wall_s']:.1f} s, {l['psnr_mean']:.1f} dB; 700,000 INRs: ~{_fmt(l['paper_fit_s_estimate'] / 60)} min"))
+        elif c and c.startswith("train_") and b == "gpu-check":
+            rows.append((f"{c[6:].replace('_', ' ', 1)}: epoch of {l['train_inrs']:,} INRs (batch {l['batch_size']})",
+                         f"{l['value']:.2f} s ({_fmt(l['samples_per_s'])} INRs/s); 550,000 INRs: ~{_fmt(l['paper_epoch_s_estimate'])} s"))
+        elif b == "train":
+            rows.append((f"train {c}, batch {l['batch']:,}" + (" (fills the device)" if l.get("sized") == "fill" else ""), f"{_fmt(l['value'])} samples/s"))
+        elif b == "augment" and c == "align_pair":
+            rows.append(("alignment (weight matching)", f"{_fmt(l['value'])} pairs/s (solver bound {_fmt(l['solver_bound'])})"))
+        elif c == "total": rows.append(("whole check", f"{l['value']:.0f} s"))
+    return "\n".join(["| what | measured |", "|---|---|"] + [f"| {a} | {b} |" for a, b in rows])
+
 # %% ../nbs/09b_gpucheck.ipynb #154f9f76
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m wsbook.gpucheck", description="Measure what the paper's scale costs on this device (JSON lines).")
-    ap.add_argument("--out", required=True, help="folder for gpu-check.jsonl and the fitted store")
+    ap.add_argument("--out", default=None, help="folder for gpu-check.jsonl (required unless --summary)")
+    ap.add_argument("--work", default=None, help="folder for the fitted store (default: --out)")
     ap.add_argument("--fmnist", default=None, help="folder with the four Fashion-MNIST idx files (default: Debian's /usr/share/datasets/fashion-mnist)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--tiny", action="store_true", help="the CPU dry run's sizes (TINY) as defaults")
@@ -157,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--record", default=None, help="also write results/NAME.json (a recorded run)")
     ap.add_argument("--results-dir", default=None, help="where --record writes (default: results/ of the checkout)")
     ap.add_argument("--commit", default=None, help="the commit this tree is, for --record where the tree has no git")
+    ap.add_argument("--summary", default=None, metavar="FILE", help="only print the Markdown table of FILE (gpu-check.jsonl or a recorded run)")
     for f in fields(CheckSizes):
         if f.type in ("bool", bool): ap.add_argument(f"--{f.name}", type=lambda s: s.lower() in ("1", "true", "yes"), default=None, metavar="BOOL")
         else: ap.add_argument(f"--{f.name.replace('_', '-')}", type=int if f.type in ("int", int) else str, default=None)
@@ -164,10 +195,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     "Entry point of `python -m wsbook.gpucheck`."
-    a = build_parser().parse_args(argv)
+    ap = build_parser(); a = ap.parse_args(argv)
+    if a.summary:
+        p = Path(a.summary)
+        if not p.exists(): ap.error(f"{p}: no such file")
+        text = p.read_text()
+        lines = json.loads(text)["results"] if p.suffix == ".json" else [json.loads(l) for l in text.splitlines() if l.strip()]
+        print(summary_table(lines)); return
+    if not a.out: ap.error("--out DIR is required")
     base = TINY if a.tiny else CheckSizes()
     sizes = replace(base, **{f.name: getattr(a, f.name) for f in fields(CheckSizes) if getattr(a, f.name) is not None})
-    try: run_check(a.out, a.fmnist, sizes, a.device, a.budget_s, a.record, a.results_dir, a.commit)
+    try: run_check(a.out, a.fmnist, sizes, a.device, a.budget_s, a.record, a.results_dir, a.commit, a.work)
     except (FileNotFoundError, FileExistsError, ValueError) as e:
         print(f"gpu-check: error: {e}", file=sys.stderr); sys.exit(2)
 

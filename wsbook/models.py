@@ -55,7 +55,7 @@ def _train_rate(m, opt, ws: WeightSpace, y, dev, amp: bool, warm: int, steps: in
 
 def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2, 32, 32, 1), n_out: int = 10,
                 device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
-                amp: bool = True, budget_s: float = 20.0) -> Iterator[dict]:
+                amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
     "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
     dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
     g = torch.Generator().manual_seed(0)
