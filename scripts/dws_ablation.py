@@ -23,6 +23,7 @@ VARIANTS = [
     ("dws init=torch average=False", "dws", {"init": "torch", "average": False}, "both of the above"),
     ("dws last_heads=8", "dws", {"last_heads": 8}, "8 attention heads in the last DWS layer too"),
     ("dws set_layer=ds", "dws", {"set_layer": "ds"}, "their DeepSets set layer"),
+    ("dws set_layer=ds init=torch", "dws", {"set_layer": "ds", "init": "torch"}, "their DeepSets set layer, PyTorch's init"),
     ("dws_wsbook", "dws_wsbook", {}, "wsbook's fused model (SAB)"),
     ("dws_wsbook set_layer=linear", "dws_wsbook", {"set_layer": "linear"}, "wsbook's fused model, linear set layer (smoke)"),
 ]
