@@ -38,8 +38,7 @@ def _run(args):
     else:
         cfg = TrainConfig(model=model, model_kwargs=kw, epochs=epochs, batch_size=batch, train_objects=objects, seed=seed,
                           device="cpu", test_curve=False)
-        t0 = time.time(); m = train(store, cfg, out=out, resume=True, progress=False); m["wall_s"] = time.time() - t0
-        (out / "metrics.json").write_text(json.dumps(m))
+        m = train(store, cfg, out=out, resume=True, progress=False)              # writes out/metrics.json
     return {"variant": name, "seed": seed, "test_acc": m["test_acc"], "val_acc": m["val_acc"], "best_epoch": m["best_epoch"],
             "n_params": m["n_params"], "train_seconds": round(sum(h["seconds"] for h in m["history"]), 1)}
 
