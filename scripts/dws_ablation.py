@@ -23,6 +23,7 @@ VARIANTS = [
     ("dws init=torch average=False", "dws", {"init": "torch", "average": False}, "both of the above"),
     ("dws last_heads=8", "dws", {"last_heads": 8}, "8 attention heads in the last DWS layer too"),
     ("dws set_layer=ds", "dws", {"set_layer": "ds"}, "their DeepSets set layer"),
+    ("dws set_layer=ds init=torch", "dws", {"set_layer": "ds", "init": "torch"}, "their DeepSets set layer, PyTorch's init"),
     ("dws_wsbook", "dws_wsbook", {}, "wsbook's fused model (SAB)"),
     ("dws_wsbook set_layer=linear", "dws_wsbook", {"set_layer": "linear"}, "wsbook's fused model, linear set layer (smoke)"),
 ]
@@ -37,8 +38,7 @@ def _run(args):
     else:
         cfg = TrainConfig(model=model, model_kwargs=kw, epochs=epochs, batch_size=batch, train_objects=objects, seed=seed,
                           device="cpu", test_curve=False)
-        t0 = time.time(); m = train(store, cfg, out=out, resume=True, progress=False); m["wall_s"] = time.time() - t0
-        (out / "metrics.json").write_text(json.dumps(m))
+        m = train(store, cfg, out=out, resume=True, progress=False)              # writes out/metrics.json
     return {"variant": name, "seed": seed, "test_acc": m["test_acc"], "val_acc": m["val_acc"], "best_epoch": m["best_epoch"],
             "n_params": m["n_params"], "train_seconds": round(sum(h["seconds"] for h in m["history"]), 1)}
 
@@ -73,11 +73,15 @@ def main(argv=None):
            "commit": commit, "wsbook_dirty": dirty, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
            "machine": machine_info("cpu"), "jobs": a.jobs, "wall_s_this_invocation": round(time.time() - t0, 1),
            "train_seconds_total": round(sum(r["train_seconds"] for r in rows), 1),
-           "parameters": {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds": sorted({s for _, s in order}),
+           "parameters": {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds_requested": sorted({s for _, s in order}),
                           "trainer": "wsbook TrainConfig defaults (AdamW lr 1e-3, wd 5e-4, per-layer standardisation), no augmentation, test_curve=False",
                           "store": {"path": str(Path(a.store)), "source": man.get("source"), "splits": man.get("splits"),
                                     "fit": man.get("fit"), "arch": man.get("arch")}},
            "variants": [{"variant": n, "model": m, "model_kwargs": kw, "change": why} for n, m, kw, why in variants],
+           "cached_only": a.cached_only,
+           "note": ("this invocation trained nothing: it collects the finished runs under data/runs/dws_ablation/, trained by "
+                    "earlier invocations of this script with the same epochs / objects / batch (each run: one process, one "
+                    "thread, up to --jobs at a time, on a shared CPU; train_seconds is the wall time of its epochs)") if a.cached_only else None,
            "runs": rows}
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".json.tmp"); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(out)
