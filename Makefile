@@ -2,6 +2,7 @@
 #   make reproduce   set up, then run the reproduction (`wsbook reproduce`, scale smoke by default)
 #   make test        set up, then run every test (all notebooks through nbdev's runner + pytest)
 #   make site        set up, then build the website from data/results (`wsbook site`; Quarto if installed)
+#   make lab         set up, then start JupyterLab on nbs/ (localhost; open the URL it prints, with its token)
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SCALE  ?= smoke
@@ -10,7 +11,7 @@ SCALE  ?= smoke
 TORCH  ?= torch==2.13.0
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup test reproduce site fmnist browser export-check
+.PHONY: setup test reproduce site lab fmnist browser export-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,7 +27,8 @@ fmnist:
 
 setup: $(VENV)/.installed fmnist
 
-# Headless Chromium for the website's browser test (tests/test_site.py): Debian's chromium, no browser download.
+# Headless Chromium for the browser tests (tests/test_site.py, tests/test_lab.py; Playwright drives it through
+# executable_path): Debian's chromium, no browser download (`playwright install` would fetch one and fails offline).
 browser:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  ($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) \
@@ -45,3 +47,10 @@ reproduce: setup
 
 site: setup
 	$(VENV)/bin/wsbook site
+
+# JupyterLab on the notebooks, for reading and running them: localhost only, the URL with its token printed; a browser
+# is opened only where there is a display. Kernels started from it see the checkout's data/ ($$WSBOOK_DATA).
+LAB_PORT ?= 8888
+lab: setup
+	WSBOOK_DATA="$${WSBOOK_DATA:-$(CURDIR)/data}" $(VENV)/bin/jupyter lab --notebook-dir=nbs --ServerApp.ip=127.0.0.1 \
+	  --ServerApp.port=$(LAB_PORT) $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(SUDO),,--allow-root)

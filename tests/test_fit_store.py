@@ -10,12 +10,12 @@ from safetensors.torch import load_file
 from conftest import wsbook_cmd
 from wsbook.data import load_source, fit_store, load_store, assign_splits, default_counts
 from wsbook.fit import fit_inrs, inr_seeds
-from wsbook.inr import render, psnr, make_grid
+from wsbook.inr import render, psnr, make_grid, get_recipe
 
 def _fit_digits(n=6, recipe="siren", steps=400, target=None, seed=0, chunk=None):
     src = load_source("digits")
     imgs = src.images[:n]
-    return imgs, fit_inrs(make_grid(8, 8), imgs.flatten(2).transpose(1, 2), (2, 32, 32, 1), inr_seeds(seed, range(n), [0] * n),
+    return imgs, fit_inrs(make_grid(8, 8, indexing=get_recipe(recipe).grid), imgs.flatten(2).transpose(1, 2), (2, 32, 32, 1), inr_seeds(seed, range(n), [0] * n),
                           recipe, steps, target, device="cpu", chunk=chunk)
 
 def test_fitted_inr_renders_its_image_above_target():

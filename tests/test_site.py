@@ -2,12 +2,15 @@
 
 Builds the site (`wsbook.site.build_site`, what `wsbook site` runs) from a `wsbook reproduce --scale tiny` run
 (the session fixture `tiny_reproduction`, shared with tests/test_reproduce.py) and opens every page in headless
-Debian Chromium: no missing image, no broken internal link, the summary table with a row per experiment.
-Screenshots of the home page and of one results page go to `data/site-screenshots/` for people to look at."""
-import json, subprocess, sys
+Debian Chromium through Playwright (pytest-playwright's `browser`, launched as `wsbook site --check` launches it):
+no missing image, no broken internal link, the summary table with a row per experiment, and nothing a reader should
+not see - no list repr of stream output, no progress-bar redraw, no warning block; each Results page shows its
+figures and its paper-vs-ours table, its code folded. Screenshots of the home page and of one results page go to
+`data/site-screenshots/` for people to look at."""
+import html, json, re, subprocess, sys
 from pathlib import Path
 import pytest
-from wsbook.site import PREVIEW_LABEL, build_site, check_site, find_chromium, mixed_import_cells
+from wsbook.site import PREVIEW_LABEL, build_site, check_site, mixed_import_cells, reader_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "data" / "site-screenshots"
@@ -27,12 +30,11 @@ def site(tmp_path_factory, tiny_reproduction):
     return out, results, info
 
 @pytest.fixture(scope="module")
-def report(site):
+def report(site, browser):
     out, results, info = site
-    if not find_chromium(): pytest.skip("chromium is not installed (make browser, or apt-get install chromium)")
     exps = info["experiments"]
     shots = {"index.html": SHOTS / "home.png", f"results/{exps[0]}/{exps[0]}.html": SHOTS / f"results-{exps[0]}.png"}
-    return check_site(out, shots=shots)
+    return check_site(out, shots=shots, browser=browser)
 
 def test_pages(site):
     out, results, info = site
@@ -66,3 +68,30 @@ def test_every_page_loads_with_images_and_links(site, report):
     problems = {p: (r["broken_images"], r["broken_links"]) for p, r in report.items() if r["broken_images"] or r["broken_links"]}
     assert not problems, problems
     if info["mode"] == "offline-preview": assert all(r["preview_label"] and PREVIEW_LABEL in r["title"] for r in report.values())
+
+def test_pages_show_nothing_a_reader_should_not_see(report):
+    "No page shows a list repr of stream output, a progress-bar redraw or a warning block."
+    problems = {p: reader_problems(r) for p, r in report.items() if reader_problems(r)}
+    assert not problems, problems
+
+def test_results_pages_as_a_reader_sees_them(site, report):
+    "Each Results page: its figures and its paper-vs-ours table, the code folded, only the parameters it ran with."
+    out, results, info = site
+    for e in info["experiments"]:
+        r = report[f"results/{e}/{e}.html"]
+        figs = json.loads((results / e / "figures.json").read_text()) if (results / e / "figures.json").exists() else {}
+        assert r["images"] >= max(1, len(figs)) and not r["broken_images"], (e, r["images"], figs)
+        assert r["paper_rows"] >= 1, f"{e}: no paper-vs-ours table"
+        assert r["code_cells"] > 0 and r["unfolded_code"] == 0, (e, r["code_cells"], r["unfolded_code"])
+        text = html.unescape(re.sub(r"<[^>]+>", "", (out / "results" / e / f"{e}.html").read_text()))
+        assert 'scale = "tiny"' in text and 'scale = "smoke"' not in text, f"{e}: the default parameters cell is shown"
+
+
+def test_executed_notebooks_are_clean_where_they_are_made(site):
+    "`wsbook reproduce` leaves notebooks as a reader should see them: stream text as text, bars at their final state, no tqdm warning."
+    out, results, info = site
+    for e in info["experiments"]:
+        nb = json.loads((results / e / f"{e}.ipynb").read_text())
+        streams = [o for c in nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "stream"]
+        assert all(isinstance(o["text"], str) and "\r" not in o["text"] and "TqdmWarning" not in o["text"] for o in streams), (e, streams)
+        assert not [o for c in nb["cells"] for o in c.get("outputs", []) if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 from scipy.special import betaincinv
 from .weights import WeightSpace
+from .device import resolve_device, synchronize, grow
 from .inr import init_siren
 from .align import weight_matching, align_dataset, fast_permute, _first_costs, _solve_seconds
 
@@ -287,17 +288,26 @@ class MixUp(Augmentation):
             return other.zip(aligned, lambda t, a: t.index_copy(0, sel, a))
         return other
 
+    def _mix(self, ws, y, other, y_other, lam):
+        mixed = other.zip(ws, lambda o, a: torch.lerp(o, a, _bcast(lam, a)))  # lam * a + (1 - lam) * o
+        if y is not None:
+            ly = lam.to(y.dtype)[:, None]
+            y = ly * y + (1 - ly) * y_other if self.labels == "mix" else torch.where(ly >= 0.5, y, y_other)
+        return mixed, y
+
     def apply(self, ws, y, g, mask=None):
+        "Mix each sample with another sample of the same batch."
         idx = _randperm(g, len(ws), ws.weights[0])
         lam = self.lam(g, len(ws), ws.weights[0])
         if self.mode == "perm":   # = partner(ws, ws[idx]), with the batch gather and the permutation in one read
             other = fast_permute(ws, _random_perms(g, ws.sizes, len(ws), ws.weights[0]), idx)
         else: other = self.partner(ws, ws.map(lambda t: t.index_select(0, idx)), g, mask)
-        mixed = other.zip(ws, lambda o, a: torch.lerp(o, a, _bcast(lam, a)))  # lam * a + (1 - lam) * o
-        if y is not None:
-            ly = lam.to(y.dtype)[:, None]
-            y = ly * y + (1 - ly) * y[idx] if self.labels == "mix" else torch.where(ly >= 0.5, y, y[idx])
-        return mixed, y
+        return self._mix(ws, y, other, None if y is None else y[idx], lam)
+
+    def mix_with(self, ws: WeightSpace, y: Tensor | None, other: WeightSpace, y_other: Tensor | None, g) -> tuple[WeightSpace, Tensor | None]:
+        "Mix each sample with the given partner (e.g. drawn from the whole training split, as the authors' dataset does)."
+        lam = self.lam(g, len(ws), ws.weights[0])
+        return self._mix(ws, y, self.partner(ws, other, g), y_other, lam)
 
 # %% ../nbs/04_augment.ipynb #5d8b85dd
 AUGMENTATIONS: dict[str, Callable[..., Augmentation]] = {
@@ -360,32 +370,45 @@ def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple
     med, best = float(np.median(times)), min(times)
     return n / med, med * 1e3, n / (max(time.process_time() - c0, 1e-9) / len(times)), n / best
 
-def bench_augment(quick: bool = False, batch: int = 256) -> Iterator[dict]:
+def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bool | None = None,
+                  max_batch: int = 2 ** 20, budget_s: float = 5.0) -> Iterator[dict]:
     "Yield one dict per case: `{'bench': 'augment', 'case': name, 'value': samples/s, 'unit': 'samples/s', ...}`."
+    dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
     reps, min_time = (2, 0.05) if quick else (10, 0.5)
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+    if dev.type == "cpu": torch.set_num_threads(1)
     try:
         g = torch.Generator().manual_seed(0)
-        ws = bench_networks(batch, g)
-        y = one_hot(torch.randint(0, 10, (batch,), generator=g), 10)
-        extra = dict(batch=batch, sizes=list(ws.sizes), threads=1)
+        ws = bench_networks(batch, g).to(dev)
+        y = one_hot(torch.randint(0, 10, (batch,), generator=g), 10).to(dev)
+        if dev.type != "cpu": g = torch.Generator(device=dev).manual_seed(0)
+        extra = dict(batch=batch, sizes=list(ws.sizes), threads=torch.get_num_threads(), device=str(dev))
         def line(case, r, unit="samples/s", **kw):
             return dict(bench="augment", case=case, value=round(r[0]), unit=unit, ms_per_batch=round(r[1], 3),
                         value_best=round(r[3]), value_cpu=round(r[2]), **kw, **extra)
+        def rate(aug, w, lab, n, reps_, t_min=min_time):
+            return _rate(lambda: (aug(w, lab, g), synchronize(dev)), n, reps_, t_min)
         vanilla = None
         for name in AUGMENTATIONS:
             aug = get_augmentation(name)
-            r = _rate(lambda: aug(ws, y, g), batch, reps if "align" not in name else max(1, reps // 5), min_time)
+            r = rate(aug, ws, y, batch, reps if "align" not in name else max(1, reps // 5))
             if name == "mixup_vanilla": vanilla = r[0]
             yield line(name, r)
+            if fill and "align" not in name:
+                def at(n, aug=aug):
+                    i = torch.arange(n, device=dev) % batch
+                    return rate(aug, ws[i], y[i], n, 2, min(min_time, 0.2))[0]
+                best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
+                yield {"bench": "augment", "case": name, "value": round(rates[best]), "unit": "samples/s", **extra, "batch": best,
+                       "sized": "fill", "baseline": round(r[0]),
+                       "ratio": round(rates[best] / r[0], 2), "rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
         pre = align_dataset(ws, 0, rounds=1, generator=g).aligned
         aug = get_augmentation("mixup_align", prealigned=True)
-        r = _rate(lambda: aug(pre, y, g), batch, reps, min_time)
+        r = rate(aug, pre, y, batch, reps)
         yield line("mixup_align_prealigned", r, baseline=round(vanilla), ratio=round(r[0] / vanilla, 3))
-        other = ws[torch.randperm(batch, generator=g)]
+        other = ws[torch.randperm(batch, generator=g, device=g.device)]
         stats = []
-        def run(): m = weight_matching(ws, other, g); stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
+        def run(): m = weight_matching(ws, other, g); synchronize(dev); stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
         r = _rate(run, batch, max(1, reps // 5), min_time)
         sweeps, solves = np.mean(stats, 0)
         # what the assignment solver alone allows (scipy's time per problem on these pairs' cost matrices x problems

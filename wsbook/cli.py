@@ -12,7 +12,7 @@ import torch
 import wsbook
 
 # %% auto #0
-__all__ = ['env_record', 'build_parser', 'main']
+__all__ = ['RANGES', 'env_record', 'bench_records', 'build_parser', 'main', 'check_ranges']
 
 # %% ../nbs/08_cli.ipynb #ca31d19a
 def _cmd_fit(a):
@@ -29,13 +29,19 @@ def _cmd_fit(a):
     print(store_info(a.out))
 
 def _cmd_info(a):
-    from wsbook.data import store_info
-    print(store_info(a.dir))
+    from wsbook.data import store_info, read_manifest
+    m = read_manifest(a.dir)
+    if "imported" in m:
+        from wsbook.formats import imported_info
+        print(imported_info(a.dir))
+    else: print(store_info(a.dir))
+    print(f"  shards     {len(m['shards'])} file(s), not verified by info: `wsbook check {a.dir}` checks their hashes and renders every INR")
 
 def _cmd_train(a):
     from wsbook.train import TrainConfig, train
     cfg = TrainConfig(model=a.model, aug=a.aug or "", aug_p=a.aug_p, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
-                      lr=a.lr, weight_decay=a.weight_decay, warmup_steps=a.warmup, train_views=a.train_views,
+                      lr=a.lr, weight_decay=a.weight_decay, optimizer=a.optimizer, standardize=a.standardize,
+                      mixup_partner=a.mixup_partner, steps=a.steps, warmup_steps=a.warmup, train_views=a.train_views,
                       train_objects=a.train_objects, eval_unseen=a.eval_unseen, seed=a.seed, device=a.device, amp=not a.no_amp,
                       model_kwargs=json.loads(a.model_kwargs) if a.model_kwargs else {})
     m = train(a.dir, cfg, out=a.out, resume=a.resume)
@@ -44,7 +50,7 @@ def _cmd_train(a):
 def _cmd_contrastive(a):
     from wsbook.train import ContrastiveConfig, train_contrastive
     cfg = ContrastiveConfig(model=a.model, aug=a.aug, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
-                            seed=a.seed, device=a.device)
+                            optimizer=a.optimizer, standardize=a.standardize, seed=a.seed, device=a.device)
     m = train_contrastive(a.dir, cfg, out=a.out)
     print(json.dumps({"test_acc": m["test_acc"], "val_acc": m["val_acc"], "seconds": m["seconds"]}))
 
@@ -53,45 +59,54 @@ def _cmd_reproduce(a):
     rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
-def env_record() -> dict:
-    "The machine facts that every benchmark output starts with."
-    return {"bench": "env", "wsbook": wsbook.__version__, "torch": torch.__version__, "python": platform.python_version(),
-            "threads": torch.get_num_threads(), "cpus": os.cpu_count(), "machine": platform.machine(),
-            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+def env_record(device: str = "auto") -> dict:
+    "The machine facts that every benchmark output starts with: versions, threads, the device; on a GPU its name, memory, CUDA version."
+    from wsbook.device import device_info
+    return {"bench": "env", "wsbook": wsbook.__version__, **device_info(device), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
 
-def _bench_images(n: int = 300):
-    "Fashion-MNIST images for benchmarks (28x28), falling back to MNIST-5k when Fashion-MNIST is not installed."
+def _bench_images(n: int = 300, root=None):
+    "Fashion-MNIST images for benchmarks (28x28, from `root` or Debian's package), falling back to MNIST-5k when Fashion-MNIST is not there."
     from wsbook.data import load_source
-    try: return "fmnist", load_source("fmnist").images[:n]
-    except FileNotFoundError: return "mnist5k", load_source("mnist5k").images[:n]
+    try: return "fmnist", load_source("fmnist", root).images[:n]
+    except FileNotFoundError:
+        if root is not None: raise                    # a folder the user named is not replaced by other data
+        return "mnist5k", load_source("mnist5k").images[:n]
 
 def _bench_shapes(n: int = 256, points: int = 2048):
     "Occupancy targets of `n` generated shapes (`shapes3d`) for the 3D fitting benchmark."
     from wsbook.shapes import shapes3d, occupancy_batch
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
-def _fit_records(quick: bool, device: str):
+def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
     "The fit benchmark: images (batched vs sequential, quality per recipe), then 3D occupancy INRs."
     from wsbook.fit import bench_fit, bench_fit_3d
-    name, imgs = _bench_images()
-    for r in bench_fit(imgs, quick=quick, device=device): yield {**r, "data": name}
+    name, imgs = _bench_images() if images is None else images
+    for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
+    if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
     except ImportError as e:
         yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
 
-def _cmd_bench(a):
-    print(json.dumps(env_record()), flush=True)
-    for what in a.what:
-        if what == "fit": recs = _fit_records(a.quick, a.device)
-        elif what == "augment":
+def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
+                  batch: int | None = None, steps: int | None = None):
+    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
+    from wsbook.device import resolve_device
+    dev = str(resolve_device(device))
+    yield env_record(dev)
+    for w in what:
+        if w == "fit": yield from _fit_records(quick, dev, images, shapes, batch, steps)
+        elif w == "augment":
             from wsbook.augment import bench_augment
-            recs = bench_augment(quick=a.quick)
-        elif what == "train":
+            yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        elif w == "train":
             from wsbook.models import bench_train
-            recs = bench_train(quick=a.quick)
-        for r in recs: print(json.dumps(r), flush=True)
+            yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
+
+def _cmd_bench(a):
+    images = _bench_images(root=a.root) if "fit" in a.what else None
+    for r in bench_records(a.what, a.quick, a.device, images): print(json.dumps(r), flush=True)
 
 # %% ../nbs/08_cli.ipynb #24d3d1f4
 def _add_fit(sub):
@@ -103,7 +118,7 @@ def _add_fit(sub):
     p.add_argument("--views", type=int, default=1, help="INRs per object, each from another random init")
     p.add_argument("--limit", type=int, default=None, help="use N objects in total, split like the full dataset (shapes3d: generate N shapes, default 1200)")
     p.add_argument("--splits", default=None, help="objects per split, TRAIN,VAL,TEST (overrides --limit)")
-    p.add_argument("--recipe", default="paper", choices=["paper", "siren"], help="INR init + fitting recipe")
+    p.add_argument("--recipe", default="paper", choices=["paper", "wsbook", "siren"], help="INR init + fitting recipe (paper: DWSNets' INR; wsbook: wsbook's earlier recipe; siren: the original SIREN init)")
     p.add_argument("--hidden", type=int, nargs="+", default=[32, 32], help="hidden layer widths")
     p.add_argument("--steps", type=int, default=None, help="step budget per INR (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0)
@@ -117,13 +132,14 @@ def _add_fit(sub):
     p.set_defaults(func=_cmd_fit)
 
 def _cmd_site(a):
-    from wsbook.site import build_site, check_site
+    from wsbook.site import build_site, check_site, reader_problems
     out = build_site(results=a.results, out=a.out, execute=not a.no_execute)
     if a.check:
-        bad = {p: r for p, r in check_site(out).items() if r["broken_images"] or r["broken_links"]}
-        for p, r in bad.items(): print(f"{p}: missing images {r['broken_images']}, broken links {r['broken_links']}", file=sys.stderr)
+        bad = {p: reader_problems(r) for p, r in check_site(out).items() if reader_problems(r)}
+        for p, r in bad.items(): print(f"{p}: {r}", file=sys.stderr)
         if bad: sys.exit(1)
-        print("checked in chromium: every page loads, no missing image, no broken link")
+        print("checked in chromium (Playwright): every page loads; no missing image, broken link, progress-bar redraw, "
+              "list repr of stream output or warning block")
 
 def _add_site(sub):
     p = sub.add_parser("site", help="build the website (Quarto if installed, else an offline HTML preview)",
@@ -131,7 +147,7 @@ def _add_site(sub):
     p.add_argument("--results", default=None, help="reproduction to show (default: data/results)")
     p.add_argument("--out", default=None, help="where the site goes (default: data/site)")
     p.add_argument("--no-execute", action="store_true", help="do not execute the Method notebooks whose cached outputs are stale")
-    p.add_argument("--check", action="store_true", help="then open every page in headless Chromium and check images and links")
+    p.add_argument("--check", action="store_true", help="then open every page in headless Chromium (Playwright) and check images, links and outputs")
     p.set_defaults(func=_cmd_site)
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,10 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"wsbook {wsbook.__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True)
     _add_fit(sub)
+    _add_formats(sub)
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
     p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
-    p.add_argument("--device", default="auto"); p.set_defaults(func=_cmd_bench)
+    p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N")
+    p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")
+    p.set_defaults(func=_cmd_bench)
     _add_site(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
@@ -153,14 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_reproduce)
     return ap
 
+def _add_recipe_flags(p):
+    "The training-recipe flags that supervised and contrastive runs share (defaults: the authors' trainer)."
+    from wsbook.train import OPTIMIZERS, STANDARDIZE
+    p.add_argument("--optimizer", default="adam", choices=list(OPTIMIZERS), help="adam: L2 weight decay (the authors'); adamw: decoupled")
+    p.add_argument("--standardize", default="entry", choices=list(STANDARDIZE),
+                   help="input standardisation: per weight entry (the authors'), per layer tensor, or none")
+
 def _add_train(sub):
-    from wsbook.train import MIXUPS
+    from wsbook.train import MIXUPS, PARTNERS
     p = sub.add_parser("train", help="train a weight-space classifier on an INR store")
     p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
     p.add_argument("--model", default="dws", help="mlp | dws (the authors' DWS model) | dws_wsbook (wsbook's fused DWS model) | nfn | gnn | transformer")
     p.add_argument("--aug", default="", help="augmentations, comma-separated registry names (e.g. translate,siren_negation)")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
     p.add_argument("--mixup", default=None, choices=list(MIXUPS))
+    p.add_argument("--steps", type=int, default=None, help="optimizer-step budget (whole epochs until it is reached; overrides --epochs)")
+    p.add_argument("--mixup-partner", default="all_views", choices=list(PARTNERS),
+                   help="all_views: any training INR, unaugmented (the authors'); batch: another sample of the batch")
     p.add_argument("--epochs", type=int, default=200); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")
@@ -169,6 +198,7 @@ def _add_train(sub):
     p.add_argument("--eval-unseen", action="store_true", help="also score the first held-out view of the training objects (internal generalisation)")
     p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
+    _add_recipe_flags(p)
     p.add_argument("--model-kwargs", default=None, help='JSON of model knobs, e.g. \'{"hidden": 32}\'')
     p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.safetensors")
     p.set_defaults(func=_cmd_train)
@@ -178,11 +208,94 @@ def _add_train(sub):
     p.add_argument("--mixup", default=None, choices=["vanilla", "perm", "align"])
     p.add_argument("--epochs", type=int, default=20); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
+    _add_recipe_flags(p)
     p.set_defaults(func=_cmd_contrastive)
 
 def main(argv=None):
     "Entry point of the `wsbook` console script."
-    a = build_parser().parse_args(argv)
+    ap = build_parser(); a = ap.parse_args(argv)
+    check_ranges(ap, a)
     try: a.func(a)
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as e:
         print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
+
+# %% ../nbs/08_cli.ipynb #35605c9b
+def _pair(s: str, flag: str) -> tuple[int, int]:
+    try: a, b = (int(x) for x in s.split(","))
+    except ValueError: raise SystemExit(f"wsbook: error: argument {flag}: expected two integers A,B, got {s!r}")
+    return a, b
+
+def _cmd_import(a):
+    from wsbook.formats import import_dataset, imported_info
+    out = import_dataset(a.format, a.dir, a.out, splits=a.splits_file, skip_bad=a.skip_bad, images=False if a.no_psnr else a.images,
+                         seed=a.seed, split_points=_pair(a.split_points, "--split-points") if a.split_points else None, dataset=a.dataset,
+                         device=a.device)
+    print(imported_info(out))
+
+def _cmd_export(a):
+    from wsbook.formats import export_store
+    r = export_store(a.store, a.format, a.out)
+    print(f"wrote {r['files']} INR files ({r['views']} view(s)) in the {r['format']} layout to {r['out']}")
+    for n in r["notes"]: print(f"  note: {n}")
+    print(f"  train on it with {r['train_with']}")
+
+def _cmd_check(a):
+    from wsbook.formats import check_store, check_text
+    rep = check_store(a.store, images=a.images, limit=a.limit, figure=not a.no_figure, device=a.device)
+    print(check_text(rep))
+    if not rep["ok"]: sys.exit(1)
+
+def _add_formats(sub):
+    from wsbook.formats import FORMATS
+    p = sub.add_parser("import", help="read a published INR dataset (DWSNets, the paper's multi-view FMNIST, NFN) into a store",
+                       description="Read the INR dataset in DIR, laid out as FORMAT, into a new store (files are read with torch.load(weights_only=True) only).")
+    p.add_argument("format", choices=list(FORMATS), help="the layout: " + ", ".join(FORMATS)); p.add_argument("dir", help="the dataset folder (mnist-inrs, fmnist_inrs, fmnist_multiview, siren_*_wts)")
+    p.add_argument("--out", required=True, help="store directory to write (must not exist)")
+    p.add_argument("--splits-file", default=None, help="the splits file (default: DIR/splits.json; dwsnets-mnist: mnist_splits.json in DIR or beside it)")
+    p.add_argument("--skip-bad", action="store_true", help="warn about bad files and list them in the manifest instead of stopping")
+    p.add_argument("--images", default=None, help="folder of the source images for the PSNR (default: Debian's Fashion-MNIST where it applies)")
+    p.add_argument("--no-psnr", action="store_true", help="do not measure the INRs against their images")
+    p.add_argument("--split-points", default=None, help="nfn: VAL,TEST index split points (default 45000,50000, NFN's configs)")
+    p.add_argument("--dataset", default=None, choices=["mnist", "fashion", "cifar"], help="nfn: the image dataset (default: from the folder name)")
+    p.add_argument("--seed", type=int, default=0, help="dwsnets-mnist without a splits file: seed of the validation draw")
+    p.add_argument("--device", default="auto", help="where the INRs are rendered for the PSNR")
+    p.set_defaults(func=_cmd_import)
+    p = sub.add_parser("export", help="write a store in a published layout, for the authors' code",
+                       description="Write the INR store STORE into DIR in FORMAT's layout (state dicts of plain tensors + its splits file).")
+    p.add_argument("store"); p.add_argument("--format", required=True, choices=list(FORMATS)); p.add_argument("--out", required=True)
+    p.set_defaults(func=_cmd_export)
+    p = sub.add_parser("check", help="verify a store's shards and render every INR against its source image",
+                       description="Check every shard against its sha256, render every INR, and measure PSNR against the source images where known.")
+    p.add_argument("store"); p.add_argument("--images", default=None, help="folder of the source images (MNIST/CIFAR-10 idx or batches)")
+    p.add_argument("--limit", type=int, default=None, help="render the first N INRs only"); p.add_argument("--no-figure", action="store_true")
+    p.add_argument("--device", default="auto", help="where the INRs are rendered")
+    p.set_defaults(func=_cmd_check)
+
+
+# %% ../nbs/08_cli.ipynb #e16e2e68
+# flag dest: (lowest, highest, lowest excluded)
+RANGES = {"views": (1, None), "limit": (1, None), "hidden": (1, None), "steps": (1, None), "seed": (0, None), "chunk": (1, None),
+          "shard_size": (1, None), "points": (1, None), "held_out": (1, None), "epochs": (1, None), "batch_size": (1, None),
+          "lr": (0, None, True), "weight_decay": (0, None), "warmup": (0, None), "train_views": (1, None), "train_objects": (1, None),
+          "aug_p": (0, 1)}
+
+def check_ranges(ap: argparse.ArgumentParser, a: argparse.Namespace):
+    "Stop with an argparse error naming the flag if a numeric flag is out of its range."
+    for dest, (lo, hi, *excl) in RANGES.items():
+        v = getattr(a, dest, None)
+        for x in (v if isinstance(v, list) else [] if v is None or isinstance(v, bool) else [v]):
+            if not isinstance(x, (int, float)): continue
+            if (lo is not None and (x <= lo if excl else x < lo)) or (hi is not None and x > hi):
+                want = (f"in [{lo}, {hi}]" if hi is not None else f"> {lo}" if excl else f">= {lo}")
+                ap.error(f"argument --{dest.replace('_', '-')}: must be {want}, got {x}")
+    if getattr(a, "cmd", None) == "fit" and a.splits:
+        c = [x.strip() for x in a.splits.split(",")]
+        if len(c) != 3 or not all(x.lstrip("-").isdigit() for x in c): ap.error(f"argument --splits: expected TRAIN,VAL,TEST counts, got {a.splits!r}")
+        if any(int(x) < 0 for x in c) or int(c[0]) < 1: ap.error(f"argument --splits: counts must be >= 0 (train >= 1), got {a.splits}")
+    if getattr(a, "split_points", None):
+        vp, tp = _pair(a.split_points, "--split-points")
+        if not 0 <= vp <= tp: ap.error(f"argument --split-points: expected 0 <= VAL <= TEST, got {a.split_points}")
+
+
+# %% ../nbs/08_cli.ipynb #e29914c6
+if __name__ == "__main__" and not hasattr(__import__("builtins"), "__IPYTHON__"): main()   # not when a notebook runs this cell

@@ -18,7 +18,7 @@ from safetensors import SafetensorError
 from tqdm.auto import tqdm
 import wsbook
 from .weights import WeightSpace
-from .inr import get_recipe, make_grid
+from .inr import Recipe, get_recipe, make_grid
 from .fit import fit_inrs, inr_seeds, resolve_device, pick_chunk
 
 # %% auto #0
@@ -27,8 +27,8 @@ __all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'C
            'load_digits_source', 'load_mnist5k_source', 'read_idx', 'load_fmnist_source', 'write_idx',
            'load_cifar10_source', 'write_cifar_batch', 'ShapeSource', 'load_shapes3d_source', 'load_modelnet_source',
            'load_modelnet10_source', 'write_off', 'load_source', 'default_counts', 'assign_splits', 'load_shard',
-           'shape_points', 'shape_iou', 'fit_store', 'INRDataset', 'read_manifest', 'load_store', 'render_shape',
-           'store_info']
+           'shape_points', 'shape_iou', 'fit_store', 'INRDataset', 'store_recipe', 'read_manifest', 'load_store',
+           'render_shape', 'store_info']
 
 # %% ../nbs/03_data.ipynb #d8d4e709
 SPLITS = ("train", "val", "test")
@@ -269,7 +269,8 @@ def assign_splits(pool: np.ndarray, counts: dict[str, int], seed: int = 0) -> np
     return split
 
 # %% ../nbs/03_data.ipynb #ea3bc312
-STORE_FORMAT, STORE_VERSION = "wsbook-inr-store", 1
+# version 2: arch records the recipe's grid and last-layer init (the `paper` recipe became DWSNets' INR exactly)
+STORE_FORMAT, STORE_VERSION = "wsbook-inr-store", 2
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -309,7 +310,9 @@ def _job_settings(source, split, views, recipe, steps, seed, sizes, target, shap
     r = get_recipe(recipe)
     s = {"source": source.name, "origin": source.info.get("origin"), "classes": source.classes}
     if shape_fit is None: s |= {"shape": list(source.shape), "channels": source.channels}
-    s["arch"] = {"sizes": list(sizes), "omega0": r.omega0, "out_offset": r.out_offset, "recipe": r.name, "init": r.init}
+    # 3D points are (x, y, z) themselves; the grid convention is an image matter
+    s["arch"] = {"sizes": list(sizes), "omega0": r.omega0, "out_offset": r.out_offset, "recipe": r.name, "init": r.init,
+                 "last_init": r.last_init, "grid": r.grid if shape_fit is None else "ij"}
     if shape_fit is None:
         s["fit"] = {"steps": steps, "lr": r.lr, "seed": seed, "target_psnr": target, "optimizer": "adam", "loss": "mse"}
     else:
@@ -356,7 +359,7 @@ def _fit_shard_shapes(source, o, view, seed, sizes, r, steps, loss, fitp, chunk,
 def _fit_shard_images(source, o, view, seed, sizes, r, steps, target, chunk, device, bar) -> dict:
     "Fit one shard of image INRs; per-INR `psnr`."
     targets = source.images[o].flatten(2).transpose(1, 2)          # (n, H*W, C)
-    res = fit_inrs(make_grid(*source.shape), targets, sizes, inr_seeds(seed, o, np.full(len(o), view)), r, steps, target,
+    res = fit_inrs(make_grid(*source.shape, indexing=r.grid), targets, sizes, inr_seeds(seed, o, np.full(len(o), view)), r, steps, target,
                    "mse", chunk, device, pbar=bar)
     return {"ws": res.ws.to("cpu"), "psnr": res.quality.float().cpu(), "steps": res.steps}
 
@@ -458,6 +461,8 @@ class INRDataset:
         if self.quality_metric != "psnr": raise AttributeError(f"this store's INRs are measured by {self.quality_metric!r}, not PSNR; use .quality")
         return self.quality
     @property
+    def recipe(self) -> Recipe: return store_recipe(self.manifest)
+    @property
     def classes(self) -> list[str]: return self.manifest["classes"]
     @property
     def n_classes(self) -> int: return len(self.classes)
@@ -474,6 +479,12 @@ class INRDataset:
     def to(self, device) -> "INRDataset":
         return INRDataset(self.ws.to(device), *(t.to(device) for t in (self.label, self.object, self.view, self.split, self.quality)), self.manifest)
 
+def store_recipe(manifest: dict) -> Recipe:
+    "The recipe a store's INRs were made with, as its manifest records it (what `render` needs: grid, offset, omega_0)."
+    a, f = manifest["arch"], manifest["fit"]
+    return Recipe(a["recipe"], a["init"], a["out_offset"], lr=f["lr"], steps=f["steps"], target_psnr=f.get("target_psnr") or 40.0,
+                  omega0=a["omega0"], last_init=a["last_init"], grid=a["grid"])
+
 def read_manifest(store: str | Path) -> dict:
     "Read and check a store's manifest."
     path = Path(store) / "manifest.json"
@@ -487,6 +498,9 @@ def read_manifest(store: str | Path) -> dict:
         raise ValueError(f"{path}: field 'format_version' is {man.get('format_version')!r}; this wsbook ({wsbook.__version__}) reads version {STORE_VERSION}. Refit the store with this version.")
     for k in ("classes", "arch", "fit", "views", "splits", "shards"):
         if k not in man: raise ValueError(f"{path}: field {k!r} missing")
+    for k in ("sizes", "omega0", "out_offset", "recipe", "init", "last_init", "grid"):
+        if k not in man["arch"]: raise ValueError(f"{path}: field 'arch.{k}' missing")
+    if man["arch"]["grid"] not in ("xy", "ij"): raise ValueError(f"{path}: field 'arch.grid' is {man['arch']['grid']!r}, expected 'xy' or 'ij'")
     return man
 
 def load_store(store: str | Path, check_hash: bool = True, device="cpu") -> INRDataset:
@@ -515,12 +529,9 @@ def load_store(store: str | Path, check_hash: bool = True, device="cpu") -> INRD
 # %% ../nbs/03_data.ipynb #70a74188
 def render_shape(ds: INRDataset, index: int, resolution: int = 64):
     "INR `index` of a shape store as a `trimesh.Trimesh` (marching cubes at the level of its fitting loss)."
-    from wsbook.inr import Recipe
     from wsbook.shapes import inr_to_mesh
     if ds.manifest.get("kind") != "shape": raise ValueError(f"render_shape needs a store of shape INRs; this one holds {ds.manifest['source']} images")
-    a = ds.manifest["arch"]
-    r = Recipe(a["recipe"], a["init"], a["out_offset"], omega0=a["omega0"])
-    return inr_to_mesh(ds.ws, int(index), resolution, ds.manifest["fit"]["level"], r)
+    return inr_to_mesh(ds.ws, int(index), resolution, ds.manifest["fit"]["level"], ds.recipe)
 
 # %% ../nbs/03_data.ipynb #322fe01f
 def store_info(store: str | Path) -> str:
@@ -540,7 +551,8 @@ def store_info(store: str | Path) -> str:
         qual = f"  PSNR       mean {p['mean']:.2f} dB, std {p['std']:.2f}, min {p['min']:.2f}, median {p['median']:.2f}, max {p['max']:.2f}; {100 * p['frac_at_target']:.1f}% at target"
     lines = [f"INR store {store}",
              f"  source     {m['source']} ({len(m['classes'])} classes, {what})",
-             f"  arch       SIREN {'-'.join(map(str, a['sizes']))}, omega0={a['omega0']}, recipe={a['recipe']}",
+             f"  arch       SIREN {'-'.join(map(str, a['sizes']))}, omega0={a['omega0']}, recipe={a['recipe']} "
+             f"(sine init {a['init']}, last layer {a['last_init']}, grid {a['grid']}, output +{a['out_offset']})",
              f"  fit        {fit}",
              f"  views      {m['views']} per object",
              f"  splits     " + ", ".join(f"{k} {v} objects ({v * m['views']} INRs)" for k, v in m["splits"].items()),

@@ -21,8 +21,8 @@ from .train import TrainConfig, ContrastiveConfig, train, train_contrastive
 # %% auto #0
 __all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'Scale', 'get_scale', 'data_root', 'results_dir',
            'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many', 'mean_std', 'fmt', 'effect',
-           'save_results', 'save_figure', 'results_table', 'experiments_dir', 'machine_info', 'prepare_data',
-           'write_summary', 'reproduce']
+           'data_equivalence', 'save_results', 'save_figure', 'results_table', 'experiments_dir', 'machine_info',
+           'prepare_data', 'write_summary', 'reproduce']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class Scale:
     train_objects: int | None = None  # training objects of the views / generalization / mixup experiments (None = all)
     mixup_epochs: int | None = None   # epochs of the mixup experiment (None = epochs)
     scaling_objects: tuple = ()       # training-set sizes of the scaling experiment
-    scaling_aug: str = "mixup_align"  # the augmentation the scaling experiment adds
+    scaling_arms: tuple = ("none", "mixup_vanilla", "mixup_align")  # what the scaling experiment compares (augmentation names)
+    scaling_steps: int = 500          # optimizer steps of every scaling run, whatever its size (a budget, not epochs)
     contrastive_epochs: int = 10
     recipe_counts: dict | None = None # objects per split of the recipe experiment's stores
     recipe_steps: tuple = ()          # (recipe, steps) of each store in the recipe experiment
@@ -54,20 +55,21 @@ class Scale:
 
 SCALES = {
     "tiny": Scale("tiny", "digits", {"train": 120, "val": 30, "test": 30}, views=2, fit_steps=40, epochs=2, seeds=(0, 1),
-                  batch_size=60, model="mlp", aug_models=("mlp",), scaling_objects=(30, 60, 120), contrastive_epochs=2,
+                  batch_size=60, model="mlp", aug_models=("mlp",), scaling_objects=(30, 60, 120), scaling_steps=12, contrastive_epochs=2,
                   train_objects=80, mixup_epochs=3, aug_epochs=2,
-                  recipe_counts={"train": 60, "val": 20, "test": 20}, recipe_steps=(("paper", 40), ("siren", 40), ("paper", 10)),
+                  recipe_counts={"train": 60, "val": 20, "test": 20}, recipe_steps=(("paper", 40), ("wsbook", 40), ("siren", 40), ("paper", 10)),
                   shapes_counts={"train": 36, "val": 12, "test": 12}, shapes_steps=100, shapes_points=512),
     "smoke": Scale("smoke", "fmnist", {"train": 1000, "val": 500, "test": 1000}, views=2, fit_steps=500, epochs=25,
                    batch_size=64, train_objects=500, mixup_epochs=40, aug_objects=250, aug_epochs=6,
-                   scaling_objects=(125, 250, 500), contrastive_epochs=5,
-                   recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("siren", 500), ("paper", 100)),
+                   scaling_objects=(64, 160, 400, 1000), scaling_steps=500, contrastive_epochs=5,
+                   recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
                    model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
     "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, views=10, fit_steps=1000, epochs=200,
-                   aug_models=("mlp", "dws", "nfn", "gnn", "transformer"), scaling_objects=(1000, 5000, 10000, 27500, 55000),
+                   aug_models=("mlp", "dws", "nfn", "gnn", "transformer"), scaling_objects=(550, 1700, 5500, 17000, 55000),
+                   scaling_steps=43_000, scaling_arms=("none", "translate", "mixup_vanilla", "mixup_align"),
                    contrastive_epochs=100, recipe_counts={"train": 10000, "val": 2000, "test": 5000},
-                   recipe_steps=(("paper", 1000), ("siren", 1000), ("paper", 200)),
+                   recipe_steps=(("paper", 1000), ("wsbook", 1000), ("siren", 1000), ("paper", 200)),
                    shapes_counts={"train": 9000, "val": 1000, "test": 2000}, shapes_steps=1000),
 }
 
@@ -129,10 +131,14 @@ def _run_one(experiment, cfg, store, root, threads):
     run = run_contrastive if isinstance(cfg, ContrastiveConfig) else run_train
     return run(experiment, cfg, store, root, progress=False)
 
+def _is_cuda(device) -> bool:
+    "Whether `device` ('auto', 'cuda', 'cuda:1', ...) means a GPU here."
+    return torch.cuda.is_available() if str(device) == "auto" else torch.device(device).type == "cuda"
+
 def default_workers(n_runs: int, device: str = "auto") -> tuple[int, int]:
     "(processes, threads each) for `n_runs` independent runs: one process on a GPU; on a CPU one per core (at most 4), $WSBOOK_WORKERS overrides."
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if device == "cuda" or (device == "auto" and torch.cuda.is_available()): return 1, torch.get_num_threads()
+    if _is_cuda(device): return 1, torch.get_num_threads()
     w = int(os.environ.get("WSBOOK_WORKERS", 0)) or min(4, cpus)
     w = max(1, min(w, n_runs))
     return w, max(1, cpus // w)
@@ -184,6 +190,30 @@ def effect(better: Sequence[float], base: Sequence[float]) -> tuple[float, str]:
     if d > 0 and d > 2 * se: return d, "yes"
     return d, ("within noise" if d > 0 else "no")
 
+# %% ../nbs/09_experiments.ipynb #febc6fb1
+def _equiv_size(sizes: np.ndarray, curve: np.ndarray, acc: float) -> tuple[float, str]:
+    "The size at which the (monotone) baseline `curve` reaches `acc`, interpolated in log size; and '', '<' or '>' for censoring."
+    c = np.maximum.accumulate(curve) + 1e-12 * np.arange(len(curve))      # strictly increasing for np.interp
+    if acc >= c[-1]: return float(sizes[-1]), ">"
+    if acc <= c[0]: return float(sizes[0]), "<"
+    return float(np.exp(np.interp(acc, c, np.log(sizes)))), ""
+
+def data_equivalence(sizes: Sequence[int], base: dict, arm: dict, n_boot: int = 2000, seed: int = 0) -> list[dict]:
+    "Per size: the arm's gain in points over the baseline and its data-equivalence factor, with a bootstrap interval over seeds."
+    sizes = np.asarray(sorted(sizes), dtype=float)
+    B = [np.asarray(base[int(s)], float) for s in sizes]; A = [np.asarray(arm[int(s)], float) for s in sizes]
+    bm = np.array([b.mean() for b in B]); rng = np.random.default_rng(seed); out = []
+    for k, s in enumerate(sizes):
+        n_eq, cens = _equiv_size(sizes, bm, A[k].mean())
+        boot = []
+        for _ in range(n_boot):
+            cb = np.array([rng.choice(b, len(b)).mean() for b in B])
+            boot.append(_equiv_size(sizes, cb, rng.choice(A[k], len(A[k])).mean())[0] / s)
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        out.append({"objects": int(s), "gain": 100 * float(A[k].mean() - B[k].mean()), "factor": float(n_eq / s),
+                    "factor_lo": float(lo), "factor_hi": float(hi), "censored": cens})
+    return out
+
 # %% ../nbs/09_experiments.ipynb #56756d4e
 PAPER_SOURCE = "Shamsian et al., ICML 2024 (arXiv 2402.04081), abstract"
 PAPER = {
@@ -191,7 +221,7 @@ PAPER = {
     "generalization": "models generalise to unseen views of seen objects far better than to unseen objects (internal vs external generalisation); numbers not retrievable",
     "augmentations": "weight-space augmentations improve test accuracy; SIREN-bias reported (second-hand, unverified) to hurt; table not retrievable",
     "mixup": "weight-space MixUp improves accuracy by up to 18 points; alignment MixUp is the best variant",
-    "scaling": "augmentations are worth up to ~10x more training data",
+    "scaling": "(abstract) MixUp gives up to +18 points, equivalent to ~10x more training data; per-size numbers not retrievable",
     "contrastive": "weight-space augmentations give 5-10 points better downstream classification with contrastive learning",
     "recipe": "not in the paper (wsbook's own question)",
     "shapes3d": "ModelNet40 INRs: ~16% accuracy from INR weights vs ~90% from point clouds (motivation); augmentations help",
@@ -272,6 +302,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
               progress: bool = True) -> list[dict]:
     "Fit the data, run every experiment notebook with papermill, and write the summary."
     import papermill as pm
+    from wsbook.site import clean_notebook
     sc = get_scale(scale); exps = list(experiments or EXPERIMENTS)
     for e in exps:
         if e not in EXPERIMENTS: raise ValueError(f"unknown experiment {e!r}; valid: {', '.join(EXPERIMENTS)}")
@@ -291,6 +322,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
                                 kernel_name="python3", progress_bar=progress, cwd=str(out.parent))
         except pm.PapermillExecutionError as err:
             raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
+        clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
         timings[e] = round(time.time() - t1, 1)
     rows = write_summary(root)          # every experiment with results, not only the ones run now
     run.update({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": timings, "total_seconds": round(time.time() - t0, 1)})

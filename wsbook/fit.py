@@ -17,14 +17,11 @@ from .weights import WeightSpace
 from .inr import Recipe, get_recipe, init_siren, siren_forward, make_grid
 
 # %% auto #0
-__all__ = ['LOSSES', 'resolve_device', 'inr_seeds', 'init_batch', 'pick_chunk', 'FitResult', 'fit_inrs', 'bench_fit',
+__all__ = ['LOSSES', 'CPU_CHUNKS', 'inr_seeds', 'init_batch', 'chunk_rates', 'pick_chunk', 'FitResult', 'fit_inrs', 'bench_fit',
            'bench_fit_3d']
 
 # %% ../nbs/02_fit.ipynb #50d49972
-def resolve_device(device: str | torch.device = "auto") -> torch.device:
-    "`'auto'` -> CUDA if available, else CPU; anything else is passed to `torch.device`."
-    if str(device) == "auto": return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+from .device import resolve_device, synchronize, grow
 
 # %% ../nbs/02_fit.ipynb #121c2c5a
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -130,20 +127,32 @@ def _time_chunk(n: int, sizes, n_points: int, d_out: int, device, loss: str, ste
     ws = init_siren(sizes, n, "paper", generator=g).to(device)
     coords = torch.rand(n_points, sizes[0], generator=g).to(device) * 2 - 1
     ch = _Chunk(ws, coords, torch.rand(n, n_points, d_out, generator=g).to(device), get_recipe("paper"), loss)
-    ch.step()
-    if device.type == "cuda": torch.cuda.synchronize()
+    ch.step(); synchronize(device)
     t0 = time.perf_counter()
     for _ in range(steps): ch.step()
-    if device.type == "cuda": torch.cuda.synchronize()
+    synchronize(device)
     return n * steps / (time.perf_counter() - t0)
 
+CPU_CHUNKS = (8, 16, 32, 64, 128, 256)
+
+def _chunk_search(dev: torch.device) -> dict:
+    "How the chunk is searched on `dev`: every size of `CPU_CHUNKS` on a CPU, else doubling from 256 (at most 2**17)."
+    return {"sizes": CPU_CHUNKS} if dev.type == "cpu" else {"start": 256, "limit": 2 ** 17}
+
 @lru_cache(maxsize=None)
+def chunk_rates(sizes: tuple, n_points: int, d_out: int = 1, device: str = "cpu", loss: str = "mse",
+                search: tuple[int, int] | None = None) -> dict:
+    "INR-steps/s per chunk size, measured on `device` (cached per process and shape); `search=(start, limit)` forces the growing search."
+    dev = torch.device(device)
+    rate = lambda n: _time_chunk(n, sizes, n_points, d_out, dev, loss)
+    how = _chunk_search(dev) if search is None else {"start": search[0], "limit": search[1]}
+    if "sizes" in how: return {n: rate(n) for n in how["sizes"]}
+    return grow(rate, how["start"], how["limit"], budget_s=60, device=dev)[1]
+
 def pick_chunk(sizes: tuple, n_points: int, d_out: int = 1, device: str = "cpu", loss: str = "mse") -> int:
     "The chunk size with the most INR-steps/s on `device`, measured (cached per process and shape)."
-    dev = torch.device(device)
-    cands = [8, 16, 32, 64, 128, 256] if dev.type == "cpu" else [256, 512, 1024, 2048, 4096, 8192]
-    rates = {n: _time_chunk(n, sizes, n_points, d_out, dev, loss) for n in cands}
-    return max(rates, key=rates.get)
+    rates = chunk_rates(tuple(sizes), n_points, d_out, str(device), loss)
+    return max((n for n, r in rates.items() if r != "oom"), key=rates.get)
 
 # %% ../nbs/02_fit.ipynb #40740c29
 @dataclass
@@ -196,38 +205,51 @@ def _fit_chunk(ws: WeightSpace, coords, targets, r: Recipe, steps: int, target: 
     return FitResult(WeightSpace(out[0::2], out[1::2]), quality, used)
 
 # %% ../nbs/02_fit.ipynb #4976f48c
-def _sequential_rate_at(coords: Tensor, targets: Tensor, sizes, steps: int, r) -> float:
-    "INR-steps/s of the reference way: one SirenModule + Adam per INR, autograd, a Python loop (coords (P, d) or (N, P, d))."
+def _sequential_rate_at(coords: Tensor, targets: Tensor, sizes, steps: int, r, device="cpu") -> float:
+    "INR-steps/s of the reference way: one SirenModule + Adam per INR, autograd, a Python loop (coords (P, d) or (N, P, d)), on `device`."
     from wsbook.inr import SirenModule
     t0 = time.perf_counter()
     for k, tgt in enumerate(targets):
-        torch.manual_seed(k); x = coords[k] if coords.ndim == 3 else coords
-        net = SirenModule(sizes, r.omega0, r.out_offset); opt = torch.optim.Adam(net.parameters(), lr=r.lr)
+        torch.manual_seed(k); x = (coords[k] if coords.ndim == 3 else coords).to(device); tgt = tgt.to(device)
+        net = SirenModule(sizes, r.omega0, r.out_offset).to(device); opt = torch.optim.Adam(net.parameters(), lr=r.lr)
         for _ in range(steps):
             loss = (net(x) - tgt).pow(2).mean(); opt.zero_grad(); loss.backward(); opt.step()
+    synchronize(device)
     return len(targets) * steps / (time.perf_counter() - t0)
 
-def _sequential_rate(images: Tensor, sizes, steps: int, r) -> float:
+def _sequential_rate(images: Tensor, sizes, steps: int, r, device="cpu") -> float:
     "INR-steps/s of the reference way on images (N, C, H, W)."
-    return _sequential_rate_at(make_grid(*images.shape[-2:]), images.flatten(2).transpose(1, 2), sizes, steps, r)
+    return _sequential_rate_at(make_grid(*images.shape[-2:]), images.flatten(2).transpose(1, 2), sizes, steps, r, device)
 
-def bench_fit(images: Tensor, quick: bool = False, device: str = "auto"):
-    "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1])."
+def _tile(t: Tensor, n: int) -> Tensor:
+    "`n` rows of `t`, repeating it (a GPU is measured on at least two full chunks, more than the benchmark's images)."
+    return t[torch.arange(n) % len(t)]
+
+def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None):
+    "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1]); `n_inrs`, `steps` shrink it (a dry run)."
     from wsbook.inr import make_grid as _grid
     dev = resolve_device(device); sizes = (2, 32, 32, images.shape[1])
     coords = _grid(*images.shape[-2:]); tg = images.flatten(2).transpose(1, 2)
     n_b, n_s, st = (64, 4, 30) if quick else (256, 16, 100)
+    if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
+    st = steps or st
     chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
+    if dev.type != "cpu": n_b = max(n_b, chunk, min(2 * chunk, 65536))   # full chunks, within a benchmark's time
+    tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
     t0 = time.perf_counter()
-    fit_inrs(coords, tg[:n_b], sizes, inr_seeds(0, range(n_b), [0] * n_b), "paper", st, math.inf, device=dev, chunk=chunk)
-    batched = n_b * st / (time.perf_counter() - t0)
-    seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"))
+    fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
+    wall = time.perf_counter() - t0; batched = n_b * st / wall
+    n_i = min(n_b, 1024); t0 = time.perf_counter(); init_batch(sizes, seeds[:n_i]); init_s = (time.perf_counter() - t0) * n_b / n_i
+    seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"), dev)
+    rates = chunk_rates(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
     yield {"bench": "fit", "case": "batched_vs_sequential", "value": round(batched, 1), "unit": "INR-steps/s",
            "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
-           "image": "x".join(map(str, images.shape[1:]))}
-    n_q = 32 if quick else 256
+           "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st, "init_s": round(init_s, 3),
+           "steps_per_s_without_init": round(n_b * st / max(wall - init_s, 1e-9), 1),
+           "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
+    n_q = n_inrs or (32 if quick else 256); q_steps = steps
     for name in ("paper", "siren"):
-        r = get_recipe(name); steps = 200 if quick else r.steps
+        r = get_recipe(name); steps = q_steps or (200 if quick else r.steps)
         t0 = time.perf_counter()
         res = fit_inrs(coords, tg[:n_q], sizes, inr_seeds(0, range(n_q), [0] * n_q), r, steps, device=dev, chunk=chunk)
         dt = time.perf_counter() - t0; at = res.quality >= r.target_psnr
@@ -246,7 +268,7 @@ def bench_fit_3d(coords: Tensor, occ: Tensor, quick: bool = False, device: str =
     t0 = time.perf_counter()
     fit_inrs(coords[:n_b], occ[:n_b], sizes, inr_seeds(0, range(n_b), [0] * n_b), "paper", st, math.inf, device=dev, chunk=chunk)
     batched = n_b * st / (time.perf_counter() - t0)
-    seq = _sequential_rate_at(coords[:n_s], occ[:n_s], sizes, st, get_recipe("paper"))
+    seq = _sequential_rate_at(coords[:n_s], occ[:n_s], sizes, st, get_recipe("paper"), dev)
     yield {"bench": "fit", "case": "batched_vs_sequential_3d", "value": round(batched, 1), "unit": "INR-steps/s",
            "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
            "points": P, "sizes": "-".join(map(str, sizes)), "n_inrs": n_b, "steps": st}

@@ -14,25 +14,30 @@ from torch import Tensor, nn
 from .weights import WeightSpace
 
 # %% auto #0
-__all__ = ['RECIPES', 'Recipe', 'get_recipe', 'init_siren', 'siren_forward', 'Sine', 'SirenModule', 'make_grid', 'render', 'psnr']
+__all__ = ['RECIPES', 'GRIDS', 'Recipe', 'get_recipe', 'init_siren', 'siren_forward', 'Sine', 'SirenModule', 'make_grid',
+           'render', 'psnr']
 
 # %% ../nbs/01_inr.ipynb #4fb1cc55
 @dataclass(frozen=True)
 class Recipe:
     "How an INR is initialised and fitted."
     name: str
-    init: str                  # 'paper' or 'siren'
+    init: str                  # 'paper' or 'siren': the sine layers' init
     out_offset: float = 0.0    # added to the last layer's output
     lr: float = 5e-4           # Adam learning rate
     steps: int = 1000          # step budget
     target_psnr: float = 40.0  # per-INR early stop (dB)
     omega0: float = 30.0
+    last_init: str = "torch"   # 'torch': nn.Linear's default init of the linear last layer; 'sine': like the sine layers
+    grid: str = "xy"           # image coordinates: 'xy' (first input = column, numpy's meshgrid) or 'ij' (first = row)
     def to_dict(self) -> dict: return asdict(self)
 
 RECIPES = {
-    "paper": Recipe("paper", init="paper", out_offset=0.5, lr=5e-4, steps=1000, target_psnr=40.0),
-    "siren": Recipe("siren", init="siren", out_offset=0.0, lr=1e-3, steps=1000, target_psnr=40.0),
+    "paper": Recipe("paper", init="paper", out_offset=0.5, lr=5e-4, steps=1000, target_psnr=40.0, last_init="torch", grid="xy"),
+    "wsbook": Recipe("wsbook", init="paper", out_offset=0.5, lr=5e-4, steps=1000, target_psnr=40.0, last_init="sine", grid="ij"),
+    "siren": Recipe("siren", init="siren", out_offset=0.0, lr=1e-3, steps=1000, target_psnr=40.0, last_init="sine", grid="xy"),
 }
+GRIDS = ("xy", "ij")
 
 def get_recipe(recipe: str | Recipe) -> Recipe:
     "Look a recipe up by name (an unknown name lists the valid ones)."
@@ -41,18 +46,24 @@ def get_recipe(recipe: str | Recipe) -> Recipe:
     return RECIPES[recipe]
 
 # %% ../nbs/01_inr.ipynb #a1c9aedf
+def _uniform(shape, bound, kw): return (torch.rand(*shape, **kw) * 2 - 1) * bound
+
 def init_siren(sizes: Sequence[int], batch: int, recipe: str | Recipe = "paper",
                generator: torch.Generator | None = None, device=None, dtype=torch.float32) -> WeightSpace:
     "A batch of freshly initialised SIRENs with layer `sizes` (input first), following `recipe`."
     r = get_recipe(recipe)
+    if r.init not in ("paper", "siren"): raise ValueError(f"unknown init {r.init!r}; valid: 'paper', 'siren'")
+    if r.last_init not in ("torch", "sine"): raise ValueError(f"unknown last_init {r.last_init!r}; valid: 'torch', 'sine'")
     kw = dict(generator=generator, device=device, dtype=dtype)
-    ws, bs = [], []
+    ws, bs, last = [], [], len(sizes) - 2
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i == last and r.last_init == "torch":   # a plain nn.Linear: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in)), same for the bias
+            ws.append(_uniform((batch, fan_out, fan_in), 1 / math.sqrt(fan_in), kw))
+            bs.append(_uniform((batch, fan_out), 1 / math.sqrt(fan_in), kw)); continue
         bound = 1 / fan_in if (r.init == "siren" and i == 0) else math.sqrt(6 / fan_in) / r.omega0
-        ws.append((torch.rand(batch, fan_out, fan_in, **kw) * 2 - 1) * bound)
-        if r.init == "paper": bs.append(torch.zeros(batch, fan_out, device=device, dtype=dtype))
-        elif r.init == "siren": bs.append((torch.rand(batch, fan_out, **kw) * 2 - 1) / math.sqrt(fan_in))
-        else: raise ValueError(f"unknown init {r.init!r}; valid: 'paper', 'siren'")
+        ws.append(_uniform((batch, fan_out, fan_in), bound, kw))
+        bs.append(torch.zeros(batch, fan_out, device=device, dtype=dtype) if r.init == "paper"
+                  else _uniform((batch, fan_out), 1 / math.sqrt(fan_in), kw))
     return WeightSpace(ws, bs)
 
 # %% ../nbs/01_inr.ipynb #2b82ba2f
@@ -84,16 +95,21 @@ class SirenModule(nn.Module):
     def forward(self, x): return self.net(x) + self.out_offset
 
 # %% ../nbs/01_inr.ipynb #2115a5a4
-def make_grid(*shape: int, device=None, dtype=torch.float32) -> Tensor:
-    "Pixel-centre coordinates of a grid of `shape` (e.g. 28, 28) in [-1, 1], shape (prod(shape), len(shape))."
+def make_grid(*shape: int, indexing: str = "ij", device=None, dtype=torch.float32) -> Tensor:
+    "Pixel-centre coordinates of a grid of `shape` (e.g. 28, 28) in [-1, 1], shape (prod(shape), len(shape)), row-major."
+    if indexing not in GRIDS: raise ValueError(f"unknown grid indexing {indexing!r}; valid: {', '.join(GRIDS)}")
     axes = [torch.linspace(-1, 1, n, device=device, dtype=dtype) for n in shape]
-    return torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(shape))
+    pts = torch.stack(torch.meshgrid(*axes, indexing="ij"), -1).reshape(-1, len(shape))
+    if indexing == "xy":
+        if len(shape) != 2: raise ValueError(f"the 'xy' grid is for 2D images; got a {len(shape)}D shape {shape}")
+        pts = pts.flip(-1)     # (column, row): numpy's default meshgrid, as DWSNets' make_coordinates
+    return pts
 
 def render(ws: WeightSpace, shape: Sequence[int] = (28, 28), recipe: str | Recipe = "paper",
            coords: Tensor | None = None) -> Tensor:
-    "Render B image INRs on a grid: (B, C, H, W)."
+    "Render B image INRs on the grid of their `recipe` (`recipe.grid`): (B, C, H, W)."
     r = get_recipe(recipe)
-    coords = make_grid(*shape, device=ws.device, dtype=ws.dtype) if coords is None else coords
+    coords = make_grid(*shape, indexing=r.grid, device=ws.device, dtype=ws.dtype) if coords is None else coords
     y = siren_forward(ws, coords, r.omega0, r.out_offset)
     return y.transpose(1, 2).reshape(len(ws), -1, *shape)
 

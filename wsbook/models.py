@@ -11,6 +11,7 @@ from typing import Iterator, Sequence
 import torch
 import torch.nn.functional as F
 from .weights import WeightSpace
+from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES
 from .nets import WSModel, MLPNet, TransformerNet
 from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
@@ -40,29 +41,43 @@ def make_model(name: str, sizes: Sequence[int], n_out: int, **knobs) -> WSModel:
     return cls(sizes, n_out, **knobs)
 
 # %% ../nbs/06_models.ipynb #e959feea
+def _train_rate(m, opt, ws: WeightSpace, y, dev, amp: bool, warm: int, steps: int) -> tuple[float, float]:
+    "Samples/s (wall clock) and CPU seconds per step of `steps` training steps on one batch, after `warm` steps."
+    def step():
+        with amp_autocast(dev, amp): logits = m(ws)
+        loss = F.cross_entropy(logits.float(), y); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+    for _ in range(warm): step()
+    synchronize(dev)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(steps): step()
+    synchronize(dev)
+    return len(y) * steps / (time.perf_counter() - t0), (time.process_time() - c0) / steps
+
 def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2, 32, 32, 1), n_out: int = 10,
-                device=None, models: Sequence[str] | None = None) -> Iterator[dict]:
-    "Yield training throughput (samples/s) of every registered model at its default size."
-    dev = torch.device(device or "cpu")
+                device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
+                amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
+    "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
+    dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
     g = torch.Generator().manual_seed(0)
     ws = _bench_batch(sizes, batch, g).to(dev)
     y = torch.randint(0, n_out, (batch,), generator=g).to(dev)
     warm, steps = (1, 2) if quick else (3, 10)
+    common = {"unit": "samples/s", "threads": torch.get_num_threads(), "device": str(dev), "amp": bool(amp and dev.type in AMP_DEVICES)}
     for name in (models or MODELS):
         torch.manual_seed(0)
         m = make_model(name, sizes, n_out).to(dev).train()
         opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
-        def step():
-            loss = F.cross_entropy(m(ws), y); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        for _ in range(warm): step()
-        if dev.type == "cuda": torch.cuda.synchronize()
-        t0, c0 = time.perf_counter(), time.process_time()
-        for _ in range(steps): step()
-        if dev.type == "cuda": torch.cuda.synchronize()
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        yield {"bench": "train", "case": name, "value": round(batch * steps / wall, 1), "unit": "samples/s",
-               "params": m.n_params, "batch": batch, "steps": steps, "cpu_s": round(cpu / steps, 4),
-               "threads": torch.get_num_threads(), "device": str(dev)}
+        rate, cpu = _train_rate(m, opt, ws, y, dev, amp, warm, steps)
+        yield {"bench": "train", "case": name, "value": round(rate, 1), **common, "params": m.n_params, "batch": batch,
+               "steps": steps, "cpu_s": round(cpu, 4)}
+        if not fill: continue
+        def at(n):
+            i = torch.arange(n, device=dev) % batch
+            return _train_rate(m, opt, ws[i], y[i], dev, amp, 1, steps)[0]
+        best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
+        yield {"bench": "train", "case": name, "value": round(rates[best], 1), **common, "params": m.n_params, "batch": best,
+               "sized": "fill", "baseline": round(rate, 1), "ratio": round(rates[best] / rate, 2),
+               "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
 
 def _bench_batch(sizes, batch, g):
     "Freshly initialised SIRENs, the authors' init (U(+-sqrt(6/fan_in)/30), zero biases), without importing `wsbook.inr`."

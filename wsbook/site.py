@@ -6,16 +6,17 @@ Docs: https://wsbook.github.io/wsbook/site.html.md"""
 
 # %% ../nbs/10_site.ipynb #afedcde6
 from __future__ import annotations
-import ast, base64, fnmatch, hashlib, html, json, os, re, shutil, subprocess, sys, tempfile, time
+import ast, base64, contextlib, fnmatch, hashlib, html, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['FIG_EXTS', 'CACHE_DIR', 'SITE_DIR', 'RESULTS_DIR', 'PREVIEW_LABEL', 'CHROMIUM_FLAGS', 'figure_style',
+__all__ = ['FIG_EXTS', 'CACHE_DIR', 'SITE_DIR', 'RESULTS_DIR', 'PREVIEW_LABEL', 'CHROMIUM_FLAGS', 'VIEWPORT', 'figure_style',
            'unlabelled_axes', 'site_definition', 'front_matter', 'site_pages', 'site_nav', 'demo_results',
-           'summary_table', 'notebook_parameters', 'run_facts', 'results_page', 'key_figure', 'summary_markdown',
-           'experiments_in', 'prepare_results', 'project_root', 'nb_hash', 'cached_outputs', 'execute_nbs',
-           'add_outputs', 'cell_options', 'fix_markdown', 'quarto_to_jupyter', 'nav_html', 'render_offline',
-           'mixed_import_cells', 'build_site', 'find_chromium', 'Chromium', 'check_site']
+           'summary_table', 'terminal_text', 'clean_outputs', 'clean_notebook', 'notebook_parameters', 'run_facts',
+           'results_page', 'key_figure', 'summary_markdown', 'experiments_in', 'prepare_results', 'project_root',
+           'nb_hash', 'cached_outputs', 'execute_nbs', 'add_outputs', 'cell_options', 'fix_markdown',
+           'quarto_to_jupyter', 'nav_html', 'render_offline', 'mixed_import_cells', 'build_site', 'find_chromium',
+           'launch_args', 'chromium', 'off_event_loop', 'screenshot', 'check_site', 'reader_problems']
 
 # %% ../nbs/10_site.ipynb #e7c106c2
 def figure_style(context: str = "notebook", font_scale: float = 1.0) -> dict:
@@ -150,6 +151,40 @@ def summary_table(rows: list[dict], link=None) -> str:
     return head + "".join(f"| {title(r)} | {_cell(r.get('claim'))} | {_cell(r.get('paper'))} | {_cell(r.get('ours'))} | {_cell(r.get('shows'))} |\n"
                           for r in rows)
 
+# %% ../nbs/10_site.ipynb #e5f70ef9
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+_re_tqdm_warn = re.compile(r"^.*: Tqdm\w*Warning: .*\n(?:[ \t]+.*\n?)?", re.M)
+
+def _text(t) -> str: return "".join(t) if isinstance(t, list) else (t or "")
+
+def terminal_text(text: str) -> str:
+    "What a terminal shows of `text`: each line only from its last carriage return on (a progress bar's final state)."
+    return "\n".join(l.rsplit("\r", 1)[-1] for l in text.replace("\r\n", "\n").split("\n"))
+
+def clean_outputs(nb: dict) -> dict:
+    "Tidy the outputs of executed notebook `nb` in place (and return it): streams as merged text, bars at their final state, no tqdm warnings or widget outputs."
+    for c in nb.get("cells", []):
+        if c.get("cell_type") != "code": continue
+        outs = []
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "stream":
+                if outs and outs[-1].get("output_type") == "stream" and outs[-1].get("name") == o.get("name"):
+                    outs[-1]["text"] += _text(o.get("text")); continue
+                o = {**o, "text": _text(o.get("text"))}
+            elif _WIDGET in o.get("data", {}): continue
+            outs.append(o)
+        for o in outs:
+            if o.get("output_type") == "stream": o["text"] = _re_tqdm_warn.sub("", terminal_text(o["text"]))
+        c["outputs"] = [o for o in outs if o.get("output_type") != "stream" or o["text"].strip()]
+    return nb
+
+def clean_notebook(path) -> Path:
+    "`clean_outputs` on notebook file `path`, rewritten in place through a temporary file (never left half-written)."
+    path = Path(path); nb = clean_outputs(_read_nb(path))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"); tmp.replace(path)
+    return path
+
 # %% ../nbs/10_site.ipynb #ddcf19c8
 def _fmt(v) -> str:
     if isinstance(v, dict): return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
@@ -181,18 +216,31 @@ def _md(src: str, kind: str = "markdown") -> dict:
     return {"cell_type": kind, "id": "wsb" + hashlib.sha1(src.encode()).hexdigest()[:8], "metadata": {}, "source": src}
 
 def results_page(nb: dict, exp: str, order: int, run: dict, rows: list[dict]) -> dict:
-    "Executed experiment notebook `nb` as a site page: front matter, then under its title the run, the parameters and its summary rows."
-    nb = json.loads(json.dumps(nb)); cells = nb["cells"]
+    "Executed experiment notebook `nb` as a site page: front matter (its title and description), the run, the parameters and its summary rows, then the notebook."
+    import yaml
+    fm = front_matter(nb)
+    nb = clean_outputs(json.loads(json.dumps(nb)))
+    tags = lambda c: c.get("metadata", {}).get("tags", [])
+    if any("injected-parameters" in tags(c) for c in nb["cells"]): nb["cells"] = [c for c in nb["cells"] if "parameters" not in tags(c)]
+    cells = [c for c in nb["cells"] if not (c["cell_type"] == "raw" and _text(c["source"]).strip().startswith("---"))]
     for c in cells: c.get("metadata", {}).pop("execution", None)
-    if not (cells and cells[0]["cell_type"] == "markdown" and "".join(cells[0]["source"]).lstrip().startswith("# ")):
-        cells.insert(0, _md(f"# {rows[0].get('title') if rows else exp}"))
+    title, desc = fm.get("title") or (rows[0].get("title") if rows else exp), fm.get("description")
+    if cells and cells[0]["cell_type"] == "markdown" and _text(cells[0]["source"]).lstrip().startswith("# "):
+        lines = _text(cells[0]["source"]).strip().split("\n"); n = 1   # its "# title" and "> description" go to the title block
+        while n < len(lines) and lines[n].startswith(">"): n += 1
+        title, desc = lines[0][2:].strip(), desc or " ".join(l[1:].strip() for l in lines[1:n]) or None
+        rest = "\n".join(lines[n:]).strip()
+        if rest: cells[0]["source"] = rest
+        else: cells.pop(0)
     params = notebook_parameters(nb)
     info = [f"This page is the notebook `nbs/experiments/{exp}.ipynb` as `wsbook reproduce` executed it. " + run_facts(run)]
-    if rows: info.append("**The paper vs ours**\n\n" + summary_table(rows))
+    if rows: info.append('**The paper vs ours**\n\n<div class="wsb-paper">\n\n' + summary_table(rows) + "\n</div>")
     if params: info.append("**Parameters** (injected by papermill)\n\n| parameter | value |\n|---|---|\n" +
                            "".join(f"| `{k}` | `{_cell(v)}` |\n" for k, v in params.items()))
-    cells[1:1] = [_md('<div class="wsb-run">\n\n' + "\n\n".join(info) + "\n\n</div>")]
-    cells.insert(0, _md(f"---\norder: {order}\nskip_exec: true\nskip_showdoc: true\n---", "raw"))
+    meta = {**fm, "title": title, **({"description": desc} if desc else {}), "order": order, "skip_exec": True, "skip_showdoc": True,
+            "format": {"html": {"code-fold": True}}}
+    nb["cells"] = [_md("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---", "raw"),
+                   _md('<div class="wsb-run">\n\n' + "\n\n".join(info) + "\n\n</div>"), *cells]
     return nb
 
 # %% ../nbs/10_site.ipynb #2853b44f
@@ -308,6 +356,7 @@ def _exec_nb(job) -> str | None:
         with working_directory(src.parent):
             k.run_all(nb, exc_stop=True, preproc=lambda c: c.get("id") not in run, cell_timeout=timeout)
     except BaseException as e: return f"{src.name}: {type(e).__name__}: {e}"
+    clean_outputs(nb)
     nb.metadata["wsbook_site"] = {"hash": nb_hash(src), "flags": list(flags)}
     Path(dst).parent.mkdir(parents=True, exist_ok=True); write_nb(nb, dst)
     return None
@@ -374,6 +423,7 @@ def fix_markdown(md: str, here: str, outs: dict, src_root: Path | None = None) -
 def quarto_to_jupyter(nb: dict, here: str, outs: dict, src_root: Path) -> dict:
     "A copy of processed notebook `nb` (page `here`) with the Quarto features nbconvert lacks done by hand."
     nb = json.loads(json.dumps(nb)); cells, fm = [], front_matter(nb)
+    fold = str(fm.get("code-fold", fm.get("format", {}).get("html", {}).get("code-fold", False))).lower() in ("true", "show")
     for c in nb["cells"]:
         c.get("metadata", {}).pop("execution", None)
         src = _src(c)
@@ -388,6 +438,7 @@ def quarto_to_jupyter(nb: dict, here: str, outs: dict, src_root: Path) -> dict:
             if opts.get("include") == "false": continue
             if opts.get("echo") == "false" or not c["source"].strip(): c.setdefault("metadata", {})["transient"] = {"remove_source": True}
             if opts.get("output") == "false": c["outputs"] = []
+            if str(opts.get("code-fold", fold)).lower() in ("true", "show"): c.setdefault("metadata", {})["wsbook"] = {"fold": True}
             for o in c.get("outputs", []):
                 if "text/markdown" in o.get("data", {}):
                     o["data"]["text/markdown"] = fix_markdown(_src({"source": o["data"]["text/markdown"]}), here, outs)
@@ -457,10 +508,22 @@ def _finish_page(body: str, page: dict, nav: str, site_title: str, css: str, sit
 # %% ../nbs/10_site.ipynb #ec757575
 def _same(x): return x
 
+_FOLD_TPL = """{%- extends 'index.html.j2' -%}
+{% block input_group -%}
+{%- if cell.metadata.get('wsbook', {}).get('fold') -%}
+<details class="wsb-fold"><summary>Code</summary>
+{{ super() }}
+</details>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{%- endblock input_group %}"""
+
 def render_offline(src, out, cfg: dict | None = None) -> list[dict]:
     "Render the processed notebooks in `src` (`_proc/`) to an offline HTML preview in `out`, with the site's navigation."
     from nbconvert import HTMLExporter
     import nbformat
+    from nbformat.v4.rwbase import rejoin_lines
     src, out = Path(src), Path(out)
     cfg = cfg or site_definition(src)
     pages = site_pages(src, cfg); nav = site_nav(cfg, pages)
@@ -474,9 +537,11 @@ def render_offline(src, out, cfg: dict | None = None) -> list[dict]:
         if f.is_file() and not _hidden(rel) and f.suffix not in (".ipynb", ".yml", ".yaml", ".md", ".qmd", ".py"):
             (out / rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, out / rel)
     # our own notebooks: no HTML sanitising (bleach), which would take most of the time on pages with figures
-    ex = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True, filters={"clean_html": _same})
+    import jinja2
+    ex = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True, filters={"clean_html": _same},
+                      extra_loaders=[jinja2.DictLoader({"wsb_fold.html.j2": _FOLD_TPL})], template_file="wsb_fold.html.j2")
     for p in pages:
-        nb = nbformat.from_dict(quarto_to_jupyter(_read_nb(src / p["src"]), p["src"], outs, src))
+        nb = rejoin_lines(nbformat.from_dict(quarto_to_jupyter(_read_nb(src / p["src"]), p["src"], outs, src)))
         body, _ = ex.from_notebook_node(nb, resources={"metadata": {"path": str((src / p["src"]).parent)}})
         page = _finish_page(body, p, nav_html(nav, p["out"], title), title, css, site_url, set(outs.values()))
         (out / p["out"]).parent.mkdir(parents=True, exist_ok=True); (out / p["out"]).write_text(page, encoding="utf-8")
@@ -538,88 +603,74 @@ def build_site(results=None, out=None, root=None, execute: bool = True, quarto: 
     return out
 
 # %% ../nbs/10_site.ipynb #4dc8fb04
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-quic", "--hide-scrollbars",
-                  "--remote-allow-origins=*", "--window-size=1280,900"]
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+VIEWPORT = {"width": 1280, "height": 900}
 
 def find_chromium() -> str | None:
-    "The Chromium executable (Debian's `chromium`, or `$CHROMIUM`), or None."
+    "The Chromium executable (`$CHROMIUM`, else Debian's `chromium`), or None."
     return os.environ.get("CHROMIUM") or next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 
-class Chromium:
-    "Headless Chromium driven over the DevTools protocol; `with Chromium() as b: b.open(url); b.eval(js)`."
-    def __init__(self, exe: str | None = None, width: int = 1280, height: int = 900, timeout: float = 30):
-        self.exe, self.size, self.timeout, self._id = exe or find_chromium(), (width, height), timeout, 0
-        if not self.exe: raise FileNotFoundError("chromium not found (apt-get install chromium, or set $CHROMIUM)")
+def launch_args(exe: str | None = None) -> dict:
+    "Keyword arguments of Playwright's `chromium.launch` for headless Debian Chromium (never a downloaded browser)."
+    exe = exe or find_chromium()
+    if not exe: raise FileNotFoundError("chromium not found: `make browser` (apt-get install chromium), or set $CHROMIUM")
+    return {"executable_path": exe, "headless": True, "args": list(CHROMIUM_FLAGS)}
 
-    def __enter__(self):
-        import urllib.request, websocket
-        self.tmp = tempfile.mkdtemp(prefix="wsb-chromium-")
-        self.proc = subprocess.Popen([self.exe, *CHROMIUM_FLAGS, f"--user-data-dir={self.tmp}", "--remote-debugging-port=0",
-                                      "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file, t = Path(self.tmp) / "DevToolsActivePort", time.time()
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if self.proc.poll() is not None or time.time() - t > self.timeout: self.__exit__(); raise RuntimeError("chromium did not start")
-            time.sleep(0.1)
-        port = port_file.read_text().split()[0]
-        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-        targets = json.loads(opener.open(f"http://127.0.0.1:{port}/json/list", timeout=self.timeout).read())
-        url = next(t["webSocketDebuggerUrl"] for t in targets if t.get("type") == "page")
-        self.ws = websocket.create_connection(url, timeout=self.timeout, suppress_origin=True, http_no_proxy=["127.0.0.1"])
-        self.events = []
-        self.send("Page.enable")
-        self.send("Emulation.setDeviceMetricsOverride", width=self.size[0], height=self.size[1], deviceScaleFactor=1, mobile=False)
-        return self
+@contextlib.contextmanager
+def chromium(exe: str | None = None):
+    "Headless Chromium through Playwright's sync API: `with chromium() as browser: page = browser.new_page()`."
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: raise ImportError("the browser check needs Playwright for Python: pip install playwright (in wsbook's [dev] extra)") from None
+    args = launch_args(exe)
+    with sync_playwright() as p:
+        b = p.chromium.launch(**args)
+        try: yield b
+        finally: b.close()
 
-    def __exit__(self, *a):
-        if getattr(self, "ws", None): self.ws.close()
-        self.proc.terminate()
-        try: self.proc.wait(10)
-        except subprocess.TimeoutExpired: self.proc.kill()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+def off_event_loop(f, *args, **kw):
+    "`f(*args, **kw)`, in a worker thread when this thread runs an asyncio loop (a Jupyter kernel), where Playwright's sync API refuses to run."
+    import asyncio
+    try: asyncio.get_running_loop()
+    except RuntimeError: return f(*args, **kw)
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as ex: return ex.submit(f, *args, **kw).result()
 
-    def send(self, method: str, **params) -> dict:
-        "Send one DevTools command, return its result (events seen meanwhile are kept in `events`)."
-        self._id += 1; self.ws.send(json.dumps({"id": self._id, "method": method, "params": params}))
-        while True:
-            m = json.loads(self.ws.recv())
-            if m.get("id") == self._id:
-                if "error" in m: raise RuntimeError(f"{method}: {m['error']}")
-                return m.get("result", {})
-            self.events.append(m)
-
-    def open(self, url: str):
-        "Load `url` and wait for its load event."
-        self.events = []; self.send("Page.navigate", url=url); t = time.time()
-        while not any(e.get("method") == "Page.loadEventFired" for e in self.events):
-            if time.time() - t > self.timeout: raise TimeoutError(f"{url} did not load")
-            self.events.append(json.loads(self.ws.recv()))
-
-    def eval(self, js: str):
-        "The value of JavaScript expression `js` in the page (promises awaited)."
-        r = self.send("Runtime.evaluate", expression=js, awaitPromise=True, returnByValue=True)
-        if "exceptionDetails" in r: raise RuntimeError(r["exceptionDetails"].get("exception", {}).get("description", r["exceptionDetails"]))
-        return r["result"].get("value")
-
-    def screenshot(self, path, max_height: int = 3000) -> Path:
-        "Save a PNG of the page, as tall as the page up to `max_height` pixels."
-        h = min(int(self.eval("document.documentElement.scrollHeight")), max_height)
-        r = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                      clip={"x": 0, "y": 0, "width": self.size[0], "height": h, "scale": 1})
-        path = Path(path); path.parent.mkdir(parents=True, exist_ok=True); path.write_bytes(base64.b64decode(r["data"]))
-        return path
+def screenshot(page, path, max_height: int = 3000) -> Path:
+    "Save a PNG of Playwright `page`, as tall as the page up to `max_height` pixels."
+    h = min(int(page.evaluate("document.documentElement.scrollHeight")), max_height)
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": page.viewport_size["width"], "height": h})
+    return path
 
 # %% ../nbs/10_site.ipynb #68af01bd
-_PAGE_JS = """(async () => {
+_PAGE_JS = r"""async () => {
   const imgs = [...document.images];
   await Promise.all(imgs.map(i => i.complete ? 0 : new Promise(r => { i.onload = i.onerror = r; })));
   const summary = document.querySelector('.wsb-summary table');
+  const outs = [...document.querySelectorAll('.jp-OutputArea-output, .cell-output')].map(o => o.textContent);
+  const code = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea, div.sourceCode.cell-code, pre.cell-code')];
+  const snip = t => t.trim().slice(0, 120);
+  const redrawn = t => {  // a progress bar drawn again further down: an unfinished state of it was kept
+    const open = new Set();
+    for (const l of t.split(/[\r\n]/)) {
+      const m = l.match(/^(.*?)\s*(\d+)%\|/); if (!m) continue;
+      if (open.has(m[1])) return true;
+      if (+m[2] < 100) open.add(m[1]);
+    }
+    return false;
+  };
   return {title: document.title, images: imgs.length,
           broken_images: imgs.filter(i => !(i.complete && i.naturalWidth > 0)).map(i => (i.getAttribute('src') || '').slice(0, 100)),
           links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
           preview_label: !!document.querySelector('.wsb-preview'),
-          summary_rows: summary ? summary.querySelectorAll('tbody tr').length : null};
-})()"""
+          summary_rows: summary ? summary.querySelectorAll('tbody tr').length : null,
+          paper_rows: document.querySelectorAll('.wsb-paper table tbody tr').length,
+          stream_reprs: outs.filter(t => /\[\s*(['"])(\\[rn]|[^'"]*\\n\1)/.test(t)).map(snip),
+          redraws: outs.filter(redrawn).map(snip),
+          warnings: outs.filter(t => /\b[A-Z]\w*Warning\b:/.test(t)).map(snip),
+          code_cells: code.length, unfolded_code: code.filter(c => !c.closest('details:not([open])')).length};
+}"""
 
 def _broken_links(site: Path, page: str, links: list[str]) -> list[str]:
     "The relative links of `page` that point to no file of `site`."
@@ -632,16 +683,25 @@ def _broken_links(site: Path, page: str, links: list[str]) -> list[str]:
         if not tgt.exists(): bad.append(href)
     return bad
 
-def check_site(site, pages: list[str] | None = None, shots: dict | None = None, browser: Chromium | None = None) -> dict:
-    "Open `pages` of built site `site` (default: all) in headless Chromium; per page its title, images, broken images and links, summary rows."
+def check_site(site, pages: list[str] | None = None, shots: dict | None = None, browser=None) -> dict:
+    "Open `pages` of built site `site` (default: all) in headless Chromium (a Playwright `browser`, else one of `chromium()`); a report per page."
+    if browser is None:
+        def run():
+            with chromium() as b: return check_site(site, pages, shots, b)
+        return off_event_loop(run)
     site = Path(site).resolve()
     pages = pages or json.loads((site / "build.json").read_text())["pages"]
-    report = {}
-    with (browser or Chromium()) as b:
+    report, page = {}, browser.new_page(viewport=VIEWPORT)
+    try:
         for p in pages:
-            b.open((site / p).as_uri())
-            r = b.eval(_PAGE_JS)
+            page.goto((site / p).as_uri(), wait_until="load")
+            r = page.evaluate(_PAGE_JS)
             r["broken_links"] = _broken_links(site, p, r.pop("links"))
             report[p] = r
-            if shots and p in shots: b.screenshot(shots[p])
+            if shots and p in shots: screenshot(page, shots[p])
+    finally: page.close()
     return report
+
+def reader_problems(r: dict) -> dict:
+    "What a page's `check_site` report shows that no reader should see: missing images, broken links, stream reprs, redraws, warnings."
+    return {k: r[k] for k in ("broken_images", "broken_links", "stream_reprs", "redraws", "warnings") if r.get(k)}

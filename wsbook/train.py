@@ -19,17 +19,21 @@ from tqdm.auto import tqdm
 import wsbook
 from .weights import WeightSpace
 from .fit import resolve_device
+from .device import amp_autocast, dist_backend
 from .data import INRDataset, load_store
 from .augment import make_pipeline, one_hot, parse_names, MixUp, AUGMENTATIONS
 from .models import make_model, MODELS
 
 # %% auto #0
-__all__ = ['MIXUPS', 'TrainConfig', 'LayerNorm1', 'train_indices', 'unseen_view_indices', 'soft_cross_entropy', 'evaluate',
-           'save_checkpoint', 'load_checkpoint', 'dist_info', 'train', 'nt_xent', 'ContrastiveConfig', 'embed_all',
-           'linear_probe', 'train_contrastive']
+__all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'TrainConfig', 'Standardize', 'train_indices',
+           'unseen_view_indices', 'soft_cross_entropy', 'evaluate', 'save_checkpoint', 'load_checkpoint', 'dist_info',
+           'train', 'nt_xent', 'ContrastiveConfig', 'embed_all', 'linear_probe', 'train_contrastive']
 
 # %% ../nbs/07_train.ipynb #f89b69e5
 MIXUPS = ("vanilla", "perm", "align", "prealigned")
+OPTIMIZERS = ("adam", "adamw")
+STANDARDIZE = ("entry", "layer", "none")
+PARTNERS = ("all_views", "batch")
 
 @dataclass
 class TrainConfig:
@@ -39,13 +43,18 @@ class TrainConfig:
     aug_p: float = 1.0               # probability of each augmentation, per sample
     mixup: str | None = None         # vanilla | perm | align | prealigned
     epochs: int = 20
+    steps: int | None = None         # an optimizer-step budget: as many whole epochs as reach it (overrides epochs)
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 5e-4
+    optimizer: str = "adam"          # adam (L2 weight decay, the authors' default) | adamw (decoupled)
+    standardize: str = "entry"       # entry (DWSNets' statistics.pth) | layer | none
+    mixup_partner: str = "all_views" # all_views (the authors': any training INR, unaugmented) | batch
     warmup_steps: int = 0
     train_views: int = 1             # use views 0..K-1 of each training object
     train_objects: int | None = None # use this many training objects (seeded subset), None = all
     eval_unseen: bool = False        # also score the first held-out view of the training objects, every epoch
+    eval_every: int = 1              # score validation (and test) every k epochs and after the last (small sets under a step budget)
     test_curve: bool = True          # score the test set every epoch; False: only when validation accuracy improves
     seed: int = 0
     device: str = "auto"
@@ -57,22 +66,30 @@ class TrainConfig:
             if n not in AUGMENTATIONS: raise ValueError(f"unknown augmentation {n!r}; valid names: {', '.join(AUGMENTATIONS)}")
         if self.mixup is not None and self.mixup not in MIXUPS:
             raise ValueError(f"unknown mixup {self.mixup!r}; valid: {', '.join(MIXUPS)}")
+        for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE), ("mixup_partner", PARTNERS)):
+            if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
         if self.train_views < 1: raise ValueError(f"train_views must be >= 1, got {self.train_views}")
+        if self.eval_every < 1: raise ValueError(f"eval_every must be >= 1, got {self.eval_every}")
+        if self.steps is not None and self.steps < 1: raise ValueError(f"steps must be >= 1 (or None), got {self.steps}")
         return self
 
 # %% ../nbs/07_train.ipynb #35e07400
-class LayerNorm1:
-    "Per-layer scalar standardisation of a WeightSpace (statistics from a training set)."
-    def __init__(self, ws: WeightSpace):
-        self.mean = [float(t.mean()) for t in ws.tensors]
-        self.std = [float(t.std()) + 1e-8 for t in ws.tensors]
+class Standardize:
+    "Standardisation of a WeightSpace with statistics of training INRs: per weight `entry`, per `layer` tensor, or `none`."
+    def __init__(self, ws: WeightSpace, mode: str = "entry"):
+        if mode not in STANDARDIZE: raise ValueError(f"unknown standardize {mode!r}; valid: {', '.join(STANDARDIZE)}")
+        self.mode = mode
+        if mode == "entry": self.mean, self.std = [t.mean(0) for t in ws.tensors], [t.std(0) + 1e-8 for t in ws.tensors]
+        elif mode == "layer": self.mean, self.std = [t.mean() for t in ws.tensors], [t.std() + 1e-8 for t in ws.tensors]
+        else: self.mean, self.std = [t.new_zeros(()) for t in ws.tensors], [t.new_ones(()) for t in ws.tensors]
     def __call__(self, ws: WeightSpace) -> WeightSpace:
         ts = [(t - m) / s for t, m, s in zip(ws.tensors, self.mean, self.std)]
         return WeightSpace(ts[0::2], ts[1::2])
-    def state(self) -> dict: return {"mean": self.mean, "std": self.std}
-    @classmethod
-    def from_state(cls, d: dict):
-        o = cls.__new__(cls); o.mean, o.std = list(d["mean"]), list(d["std"]); return o
+    def state(self) -> dict:
+        "The mode and a summary (the full per-entry statistics go to the run's safetensors files)."
+        return {"mode": self.mode, "mean_abs": [float(m.abs().mean()) for m in self.mean], "std_mean": [float(s.mean()) for s in self.std]}
+    def tensors(self) -> dict[str, Tensor]:
+        return {f"norm.{k}.{i}": t for k, ts in (("mean", self.mean), ("std", self.std)) for i, t in enumerate(ts)}
 
 # %% ../nbs/07_train.ipynb #acf89e30
 def train_indices(ds: INRDataset, views: int = 1, objects: int | None = None, seed: int = 0) -> Tensor:
@@ -97,7 +114,7 @@ def soft_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
     return -(y * F.log_softmax(logits.float(), 1)).sum(1).mean()
 
 @torch.no_grad()
-def evaluate(model: nn.Module, ds: INRDataset, idx: Tensor, norm: LayerNorm1, batch_size: int = 1024) -> dict:
+def evaluate(model: nn.Module, ds: INRDataset, idx: Tensor, norm: Standardize, batch_size: int = 1024) -> dict:
     "Accuracy and loss of `model` on the INRs `idx` of `ds`."
     model.eval(); correct, loss = 0, 0.0
     for s in range(0, len(idx), batch_size):
@@ -146,18 +163,15 @@ def _sub(t: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
     return {k[len(prefix):]: v for k, v in t.items() if k.startswith(prefix)}
 
 # %% ../nbs/07_train.ipynb #fed04c86
-def dist_info() -> tuple[int, int]:
+def dist_info(device: str = "auto") -> tuple[int, int]:
     "(rank, world size), initialising torch.distributed when launched by torchrun."
     import torch.distributed as dist
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+        dist.init_process_group(dist_backend(resolve_device(device)))   # nccl for CUDA tensors, gloo for CPU ones
     return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
 
 # %% ../nbs/07_train.ipynb #91f4debd
-def _autocast(dev: torch.device, amp: bool):
-    return torch.autocast("cuda", dtype=torch.bfloat16) if (amp and dev.type == "cuda") else torch.autocast("cpu", enabled=False)
-
 def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
     order = torch.Generator().manual_seed(seed * 100_003 + epoch)             # same on every rank
     aug = torch.Generator(device=dev).manual_seed(seed * 100_003 + epoch * 101 + rank + 1)
@@ -166,28 +180,31 @@ def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
 def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | None = None, resume: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict:
     "Train a classifier on an INR dataset; returns (and writes to `out/metrics.json`) the metrics. `stop_after` epochs: pause (resume later)."
-    cfg.check(); rank, world = dist_info()
+    cfg.check(); rank, world = dist_info(cfg.device)
     dev = resolve_device(cfg.device)
     if dev.type == "cuda" and world > 1: dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
     tr = train_indices(ds, cfg.train_views, cfg.train_objects, cfg.seed)
     va, te = ds.indices("val", 1), ds.indices("test", 1)
     unseen = unseen_view_indices(ds, tr, cfg.train_views) if cfg.eval_unseen else tr[:0]
-    norm = LayerNorm1(ds.ws[tr])
+    norm = Standardize(ds.ws[tr], cfg.standardize)
     torch.manual_seed(cfg.seed)
     model = make_model(cfg.model, ds.ws.sizes, ds.n_classes, **cfg.model_kwargs).to(dev)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = (torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW)(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0)
     names = parse_names(cfg.aug)
     pipe = make_pipeline(names, p=cfg.aug_p)
     mix = None if cfg.mixup is None else MixUp(mode="align" if cfg.mixup == "prealigned" else cfg.mixup, prealigned=cfg.mixup == "prealigned")
+    # the authors draw the MixUp partner from the whole training split: every view of the training objects
+    pool = train_indices(ds, ds.manifest["views"], cfg.train_objects, cfg.seed) if cfg.mixup_partner == "all_views" else None
     train_ws = ds.ws
-    if cfg.mixup == "prealigned":   # align the training INRs once to a shared anchor; MixUp then needs no matching
+    if cfg.mixup == "prealigned":   # align every INR that can be mixed once to a shared anchor; MixUp then needs no matching
         from wsbook.align import align_dataset
-        al = align_dataset(ds.ws[tr], anchor=0, rounds=2, generator=torch.Generator().manual_seed(cfg.seed)).aligned.to(dev)
-        train_ws = WeightSpace([w.index_copy(0, tr, a) for w, a in zip(ds.ws.weights, al.weights)],
-                               [b.index_copy(0, tr, a) for b, a in zip(ds.ws.biases, al.biases)])
+        mixed = tr if pool is None else pool
+        al = align_dataset(ds.ws[mixed], anchor=0, rounds=2, generator=torch.Generator().manual_seed(cfg.seed)).aligned.to(dev)
+        train_ws = WeightSpace([w.index_copy(0, mixed, a) for w, a in zip(ds.ws.weights, al.weights)],
+                               [b.index_copy(0, mixed, a) for b, a in zip(ds.ws.biases, al.biases)])
     out = Path(out) if out is not None else None
     ckpt = out / "checkpoint.safetensors" if out is not None else None
     history, start, best = [], 0, {"val_acc": -1.0, "epoch": -1, "test_acc": None}
@@ -202,8 +219,10 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     elif out is not None and (out / "metrics.json").exists() and not resume:
         raise FileExistsError(f"{out}: holds a finished run; pass --resume to reuse it or choose another --out")
     t_start = time.time()
-    bar = tqdm(range(start, cfg.epochs), desc=f"train {cfg.model}", disable=not progress or rank != 0, dynamic_ncols=True,
-               initial=start, total=cfg.epochs)
+    # a step budget is the same number of updates whatever the training-set size: small sets get more epochs
+    epochs = cfg.epochs if cfg.steps is None else math.ceil(cfg.steps / math.ceil(len(tr) / cfg.batch_size))
+    bar = tqdm(range(start, epochs), desc=f"train {cfg.model}", disable=not progress or rank != 0, dynamic_ncols=True,
+               initial=start, total=epochs)
     for epoch in bar:
         gen_order, gen_aug = _epoch_generators(cfg.seed, epoch, rank, dev)
         torch.manual_seed(cfg.seed * 100_003 + epoch)
@@ -214,30 +233,35 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
             ws, y = train_ws[b], one_hot(ds.label[b], ds.n_classes, dtype=ds.ws.dtype)
             with torch.no_grad():
                 ws, y = pipe(ws, y, gen_aug)
-                if mix is not None: ws, y = mix(ws, y, gen_aug)
-            with _autocast(dev, cfg.amp): logits = net(norm(ws))
+                if mix is not None and pool is not None:
+                    pb = pool[torch.randint(len(pool), (len(b),), generator=gen_aug, device=dev)]
+                    ws, y = mix.mix_with(ws, y, train_ws[pb], one_hot(ds.label[pb], ds.n_classes, dtype=ds.ws.dtype), gen_aug)
+                elif mix is not None: ws, y = mix(ws, y, gen_aug)
+            with amp_autocast(dev, cfg.amp): logits = net(norm(ws))   # bfloat16 on CUDA, nothing on a CPU
             loss = soft_cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
             tot_loss += float(loss.detach()) * len(b); seen += len(b)
             tot_correct += int((logits.argmax(1) == ds.label[b]).sum())
-        v = evaluate(model, ds, va, norm)
-        improved = v["acc"] > best["val_acc"]
-        t = evaluate(model, ds, te, norm) if (cfg.test_curve or improved) else {"acc": None, "loss": None}
+        scored, none = (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1, {"acc": None, "loss": None}
+        v = evaluate(model, ds, va, norm) if scored else none
+        improved = scored and v["acc"] > best["val_acc"]
+        t = evaluate(model, ds, te, norm) if scored and (cfg.test_curve or improved) else none
         rec = {"epoch": epoch, "train_loss": tot_loss / seen, "train_acc": tot_correct / seen, "val_acc": v["acc"],
                "val_loss": v["loss"], "test_acc": t["acc"], "test_loss": t["loss"], "seconds": time.time() - t0}
-        if len(unseen): rec["unseen_view_acc"] = evaluate(model, ds, unseen, norm)["acc"]
+        if len(unseen) and scored: rec["unseen_view_acc"] = evaluate(model, ds, unseen, norm)["acc"]
         history.append(rec)
         if improved:
             best = {"val_acc": v["acc"], "epoch": epoch, "test_acc": t["acc"], "unseen_view_acc": rec.get("unseen_view_acc")}
             best_state = {k: x.detach().clone() for k, x in model.state_dict().items()}
-        bar.set_postfix(loss=f"{rec['train_loss']:.3f}", train=f"{rec['train_acc']:.3f}", val=f"{v['acc']:.3f}", test="-" if t["acc"] is None else f"{t['acc']:.3f}")
-        if ckpt is not None and rank == 0:
+        bar.set_postfix(loss=f"{rec['train_loss']:.3f}", train=f"{rec['train_acc']:.3f}", val="-" if v["acc"] is None else f"{v['acc']:.3f}", test="-" if t["acc"] is None else f"{t['acc']:.3f}")
+        if ckpt is not None and rank == 0 and scored:
             out.mkdir(parents=True, exist_ok=True)
             save_checkpoint(ckpt, model, opt, best_state, {"epoch": epoch, "history": history, "best": best,
                             "config": _cfg_dict(cfg), "sched_step": sched.last_epoch, "lrs": [g_["lr"] for g_ in opt.param_groups]})
         if stop_after is not None and epoch + 1 - start >= stop_after: break
-    finished = len(history) == cfg.epochs
-    metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"],
+    finished = len(history) == epochs
+    metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"], "epochs": epochs,
+               "optimizer_steps": len(history) * math.ceil(len(tr) / cfg.batch_size),
                "unseen_view_acc": best.get("unseen_view_acc"),
                "final": history[-1] if history else None, "config": _cfg_dict(cfg), "history": history,
                "n_params": sum(p.numel() for p in model.parameters()), "norm": norm.state(),
@@ -247,7 +271,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None and rank == 0 and finished:
         tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
-        save_file({k: v.contiguous().cpu() for k, v in best_state.items()}, str(out / "best.safetensors"))
+        save_file({k: v.contiguous().cpu() for k, v in {**best_state, **norm.tensors()}.items()}, str(out / "best.safetensors"))
     model.load_state_dict(best_state)
     metrics["model"], metrics["finished"] = model, finished
     return metrics
@@ -274,6 +298,8 @@ class ContrastiveConfig:
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 5e-4
+    optimizer: str = "adam"          # as in TrainConfig
+    standardize: str = "entry"       # as in TrainConfig
     temperature: float = 0.1
     proj_dim: int = 64
     train_views: int = 1
@@ -283,7 +309,7 @@ class ContrastiveConfig:
     model_kwargs: dict = field(default_factory=dict)
 
 @torch.no_grad()
-def embed_all(model: nn.Module, ws: WeightSpace, norm: LayerNorm1, batch_size: int = 1024) -> Tensor:
+def embed_all(model: nn.Module, ws: WeightSpace, norm: Standardize, batch_size: int = 1024) -> Tensor:
     "The `embed` features of every network in `ws`."
     model.eval()
     return torch.cat([model.embed(norm(ws[s:s + batch_size])).float() for s in range(0, len(ws), batch_size)])
@@ -314,13 +340,13 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
     tr = train_indices(ds, cfg.train_views, None, cfg.seed)
     va, te = ds.indices("val", 1), ds.indices("test", 1)
-    norm = LayerNorm1(ds.ws[tr])
+    norm = Standardize(ds.ws[tr], cfg.standardize)
     torch.manual_seed(cfg.seed)
     model = make_model(cfg.model, ds.ws.sizes, ds.n_classes, **cfg.model_kwargs).to(dev)
     d = model.embed(norm(ds.ws[tr[:2]])).shape[1]
     proj = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, cfg.proj_dim)).to(dev)
     params = list(model.parameters()) + list(proj.parameters())
-    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = (torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW)(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     pipe = make_pipeline(cfg.aug)
     mix = None if cfg.mixup is None else MixUp(mode=cfg.mixup, labels="hard")
     history, t_start = [], time.time()
