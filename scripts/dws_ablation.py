@@ -63,28 +63,22 @@ def main(argv=None):
     if a.cached_only: jobs = [j for j in jobs if (Path(j[-1]) / "metrics.json").exists()]
     t0 = time.time()
     with ProcessPoolExecutor(a.jobs, mp_context=get_context("spawn")) as ex: rows = list(ex.map(_run, jobs))
-    from wsbook.data import read_manifest
-    from wsbook.experiments import machine_info
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "wsbook"], cwd=ROOT, capture_output=True, text=True).stdout.strip())
-    man = read_manifest(a.store)
-    res = {"name": "dws_ablation", "what": "the authors' DWS model vs wsbook's, one part changed at a time, wsbook's trainer",
-           "command": "python scripts/dws_ablation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-           "commit": commit, "wsbook_dirty": dirty, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-           "machine": machine_info("cpu"), "jobs": a.jobs, "wall_s_this_invocation": round(time.time() - t0, 1),
-           "train_seconds_total": round(sum(r["train_seconds"] for r in rows), 1),
-           "parameters": {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds_requested": sorted({s for _, s in order}),
-                          "trainer": "wsbook TrainConfig defaults (AdamW lr 1e-3, wd 5e-4, per-layer standardisation), no augmentation, test_curve=False",
-                          "store": {"path": str(Path(a.store)), "source": man.get("source"), "splits": man.get("splits"),
-                                    "fit": man.get("fit"), "arch": man.get("arch")}},
-           "variants": [{"variant": n, "model": m, "model_kwargs": kw, "change": why} for n, m, kw, why in variants],
-           "cached_only": a.cached_only,
-           "note": ("this invocation trained nothing: it collects the finished runs under data/runs/dws_ablation/, trained by "
-                    "earlier invocations of this script with the same epochs / objects / batch (each run: one process, one "
-                    "thread, up to --jobs at a time, on a shared CPU; train_seconds is the wall time of its epochs)") if a.cached_only else None,
-           "runs": rows}
-    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp"); tmp.write_text(json.dumps(res, indent=1)); tmp.replace(out)
+    from wsbook.records import record_run
+    man = json.loads((Path(a.store) / "manifest.json").read_text())   # provenance only: an older store format is fine here
+    params = {"epochs": a.epochs, "train_objects": a.objects, "batch_size": a.batch, "seeds_requested": sorted({s for _, s in order}),
+              "jobs": a.jobs, "trainer": "wsbook TrainConfig defaults (AdamW lr 1e-3, wd 5e-4, per-layer standardisation), no augmentation, test_curve=False",
+              "store": {"path": str(Path(a.store)), "format_version": man.get("format_version"), "source": man.get("source"), "splits": man.get("splits"), "fit": man.get("fit"), "arch": man.get("arch")}}
+    note = ("this invocation trained nothing: it collects the finished runs under data/runs/dws_ablation/, trained by earlier "
+            "invocations of this script with the same epochs / objects / batch (each run one process, one thread, up to --jobs "
+            "at a time, on a shared CPU); wall_s is the sum of the runs' epoch wall times") if a.cached_only else \
+           "wall_s is the sum of the runs' epoch wall times (runs in parallel, --jobs at a time, on a shared CPU)"
+    out = Path(a.out)
+    record_run(out.stem, "dws_ablation", "trial", params, rows, sum(r["train_seconds"] for r in rows), device="cpu",
+               root=out.parent, overwrite=True,
+               what="the authors' DWS model vs wsbook's, one part changed at a time, wsbook's trainer",
+               command="python scripts/dws_ablation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+               invocation_wall_s=round(time.time() - t0, 1), cached_only=a.cached_only, note=note,
+               variants=[{"variant": n, "model": m, "model_kwargs": kw, "change": why} for n, m, kw, why in variants])
     print(json.dumps(rows))
 
 if __name__ == "__main__":
