@@ -41,7 +41,7 @@ def _cmd_train(a):
     from wsbook.train import TrainConfig, train
     cfg = TrainConfig(model=a.model, aug=a.aug or "", aug_p=a.aug_p, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
                       lr=a.lr, weight_decay=a.weight_decay, optimizer=a.optimizer, standardize=a.standardize,
-                      mixup_partner=a.mixup_partner, steps=a.steps, warmup_steps=a.warmup, train_views=a.train_views,
+                      mixup_partner=a.mixup_partner, select=a.select, steps=a.steps, warmup_steps=a.warmup, train_views=a.train_views,
                       train_objects=a.train_objects, eval_unseen=a.eval_unseen, seed=a.seed, device=a.device, amp=not a.no_amp,
                       model_kwargs=json.loads(a.model_kwargs) if a.model_kwargs else {})
     m = train(a.dir, cfg, out=a.out, resume=a.resume)
@@ -165,8 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_site(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
-                       description="Reproduce the paper's experiments at a scale: tiny (CI, minutes), smoke (default, <1 h on a 2-core CPU), paper (GPU).")
-    p.add_argument("--scale", default="smoke", choices=["tiny", "smoke", "paper"]); p.add_argument("--device", default="auto")
+                       description="Reproduce the paper's experiments at a scale: tiny (CI, minutes), smoke (default, <1 h on a 2-core CPU), medium (hours on a CPU, minutes on a GPU), paper (GPU).")
+    p.add_argument("--scale", default="smoke", choices=["tiny", "smoke", "medium", "paper"]); p.add_argument("--device", default="auto")
     p.add_argument("--root", default=None, help="data folder (default ./data)")
     p.add_argument("--only", default=None, help="comma-separated experiments to run (default: all)")
     p.set_defaults(func=_cmd_reproduce)
@@ -180,7 +180,7 @@ def _add_recipe_flags(p):
                    help="input standardisation: per weight entry (the authors'), per layer tensor, or none")
 
 def _add_train(sub):
-    from wsbook.train import MIXUPS, PARTNERS
+    from wsbook.train import MIXUPS, PARTNERS, SELECT
     p = sub.add_parser("train", help="train a weight-space classifier on an INR store")
     p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
     p.add_argument("--model", default="dws", help="mlp | dws (the authors' DWS model) | dws_wsbook (wsbook's fused DWS model) | nfn | gnn | transformer")
@@ -190,6 +190,8 @@ def _add_train(sub):
     p.add_argument("--steps", type=int, default=None, help="optimizer-step budget (whole epochs until it is reached; overrides --epochs)")
     p.add_argument("--mixup-partner", default="all_views", choices=list(PARTNERS),
                    help="all_views: any training INR, unaugmented (the authors'); batch: another sample of the batch")
+    p.add_argument("--select", default="last", choices=list(SELECT),
+                   help="on equal validation accuracy keep the later epoch (last: the authors' >=) or the earlier (first)")
     p.add_argument("--epochs", type=int, default=200); p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")

@@ -6,7 +6,7 @@ Docs: https://wsbook.github.io/wsbook/experiments.html.md"""
 
 # %% ../nbs/09_experiments.ipynb #e299422b
 from __future__ import annotations
-import json, os, time, platform, hashlib, sys
+import json, math, os, time, platform, hashlib, sys
 from dataclasses import dataclass, field, asdict, replace
 from pathlib import Path
 from typing import Sequence
@@ -19,10 +19,10 @@ from .data import fit_store, load_source, load_store, read_manifest, store_info
 from .train import TrainConfig, ContrastiveConfig, train, train_contrastive
 
 # %% auto #0
-__all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'Scale', 'get_scale', 'data_root', 'results_dir',
-           'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many', 'mean_std', 'fmt', 'effect',
-           'data_equivalence', 'save_results', 'save_figure', 'results_table', 'experiments_dir', 'machine_info',
-           'prepare_data', 'write_summary', 'reproduce']
+__all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'Scale', 'eval_every', 'get_scale', 'data_root',
+           'results_dir', 'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many', 'views_config',
+           'mean_std', 'fmt', 'effect', 'data_equivalence', 'save_results', 'save_figure', 'results_table',
+           'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'reproduce']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -33,8 +33,10 @@ class Scale:
     counts: dict                      # objects per split
     views: int                        # views fitted per object
     fit_steps: int                    # INR fitting budget
-    epochs: int                       # supervised epochs
+    epochs: int                       # supervised epochs (where no step budget is set)
     seeds: tuple = (0, 1, 2)
+    aug_seeds: tuple | None = None    # seeds of the augmentation and 3D tables (None = seeds)
+    experiments: tuple | None = None  # what `reproduce` runs at this scale (None = every experiment)
     batch_size: int = 256
     model: str = "dws"                # the model of the views / mixup / scaling / contrastive experiments (`dws`: the authors')
     aug_models: tuple = ("mlp", "dws")
@@ -42,10 +44,16 @@ class Scale:
     aug_epochs: int | None = None     # epochs of the augmentation tables (None = epochs)
     train_objects: int | None = None  # training objects of the views / generalization / mixup experiments (None = all)
     mixup_epochs: int | None = None   # epochs of the mixup experiment (None = epochs)
+    train_steps: int | None = None    # optimizer-step budget of the views / generalization / recipe runs (None: `epochs`)
+    mixup_steps: int | None = None    # ... of the mixup runs (None: `mixup_epochs`)
+    aug_steps: int | None = None      # ... of the augmentation and 3D tables (None: `aug_epochs`)
+    eval_steps: int = 40              # score validation about every this many optimizer steps (whole epochs; every epoch when one is longer)
     scaling_objects: tuple = ()       # training-set sizes of the scaling experiment
     scaling_arms: tuple = ("none", "mixup_vanilla", "mixup_align")  # what the scaling experiment compares (augmentation names)
     scaling_steps: int = 500          # optimizer steps of every scaling run, whatever its size (a budget, not epochs)
     contrastive_epochs: int = 10
+    contrastive_steps: int | None = None  # pre-training optimizer steps (None: `contrastive_epochs`)
+    probe_objects: int | None = None  # labelled training objects of the contrastive linear probe (None = all)
     recipe_counts: dict | None = None # objects per split of the recipe experiment's stores
     recipe_steps: tuple = ()          # (recipe, steps) of each store in the recipe experiment
     shapes_counts: dict | None = None # 3D: objects per split of the shapes3d store
@@ -56,15 +64,22 @@ class Scale:
 SCALES = {
     "tiny": Scale("tiny", "digits", {"train": 120, "val": 30, "test": 30}, views=2, fit_steps=40, epochs=2, seeds=(0, 1),
                   batch_size=60, model="mlp", aug_models=("mlp",), scaling_objects=(30, 60, 120), scaling_steps=12, contrastive_epochs=2,
-                  train_objects=80, mixup_epochs=3, aug_epochs=2,
+                  train_objects=80, mixup_epochs=3, aug_epochs=2, train_steps=6, mixup_steps=6, aug_steps=4, eval_steps=2,
+                  contrastive_steps=4, probe_objects=60,
                   recipe_counts={"train": 60, "val": 20, "test": 20}, recipe_steps=(("paper", 40), ("wsbook", 40), ("siren", 40), ("paper", 10)),
                   shapes_counts={"train": 36, "val": 12, "test": 12}, shapes_steps=100, shapes_points=512),
     "smoke": Scale("smoke", "fmnist", {"train": 1000, "val": 500, "test": 1000}, views=2, fit_steps=500, epochs=25,
                    batch_size=64, train_objects=500, mixup_epochs=40, aug_objects=250, aug_epochs=6,
-                   scaling_objects=(64, 160, 400, 1000), scaling_steps=500, contrastive_epochs=5,
+                   train_steps=800, mixup_steps=800, aug_steps=400, aug_seeds=(0, 1),
+                   scaling_objects=(64, 160, 400), scaling_steps=800, contrastive_epochs=5, contrastive_steps=400, probe_objects=250,
                    recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
                    model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
+    # budgets provisional until `python scripts/step_budget.py --scale medium` is recorded (see the Scales section)
+    "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, views=4, fit_steps=500, epochs=30,
+                    batch_size=64, train_steps=2000, mixup_steps=2000, scaling_objects=(160, 500, 1600, 5000), scaling_steps=2000,
+                    experiments=("views", "generalization", "mixup", "scaling"),
+                    model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
     "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, views=10, fit_steps=1000, epochs=200,
                    aug_models=("mlp", "dws", "nfn", "gnn", "transformer"), scaling_objects=(550, 1700, 5500, 17000, 55000),
                    scaling_steps=43_000, scaling_arms=("none", "translate", "mixup_vanilla", "mixup_align"),
@@ -72,6 +87,11 @@ SCALES = {
                    recipe_steps=(("paper", 1000), ("wsbook", 1000), ("siren", 1000), ("paper", 200)),
                    shapes_counts={"train": 9000, "val": 1000, "test": 2000}, shapes_steps=1000),
 }
+
+def eval_every(scale: str | Scale, train_inrs: int) -> int:
+    "TrainConfig.eval_every for a run on `train_inrs` INRs: validation scored about every `eval_steps` optimizer steps."
+    sc = get_scale(scale)
+    return max(1, round(sc.eval_steps / math.ceil(train_inrs / sc.batch_size)))
 
 def get_scale(scale: str | Scale) -> Scale:
     "A scale by name (an unknown name lists the valid ones)."
@@ -170,6 +190,15 @@ def run_many(experiment: str, cfgs: Sequence, store: Path | Sequence[Path], root
             for f in as_completed(futs): out[futs[f]] = f.result(); bar.update()
     bar.close()
     return out
+
+# %% ../nbs/09_experiments.ipynb #acb06a6a
+def views_config(scale: str | Scale, views: int, seed: int, steps: int | None = None, device: str = "auto") -> TrainConfig:
+    "The run of the views experiment on `views` views per object (its one-view runs are the generalization experiment's)."
+    sc = get_scale(scale); steps = steps or sc.train_steps
+    n = (sc.train_objects or sc.counts["train"]) * views
+    return TrainConfig(model=sc.model, train_views=views, epochs=sc.epochs, steps=steps, eval_every=eval_every(sc, n),
+                       batch_size=sc.batch_size, seed=seed, eval_unseen=(views == 1), train_objects=sc.train_objects,
+                       device=device, model_kwargs=sc.model_kwargs)
 
 # %% ../nbs/09_experiments.ipynb #90a06665
 def mean_std(xs: Sequence[float]) -> tuple[float, float]:
@@ -303,7 +332,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     "Fit the data, run every experiment notebook with papermill, and write the summary."
     import papermill as pm
     from wsbook.site import clean_notebook
-    sc = get_scale(scale); exps = list(experiments or EXPERIMENTS)
+    sc = get_scale(scale); exps = list(experiments or sc.experiments or EXPERIMENTS)
     for e in exps:
         if e not in EXPERIMENTS: raise ValueError(f"unknown experiment {e!r}; valid: {', '.join(EXPERIMENTS)}")
     root = data_root(root); nbdir = experiments_dir()

@@ -25,7 +25,7 @@ from .augment import make_pipeline, one_hot, parse_names, MixUp, AUGMENTATIONS
 from .models import make_model, MODELS
 
 # %% auto #0
-__all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'TrainConfig', 'Standardize', 'train_indices',
+__all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'SELECT', 'TrainConfig', 'Standardize', 'train_indices',
            'unseen_view_indices', 'soft_cross_entropy', 'evaluate', 'save_checkpoint', 'load_checkpoint', 'dist_info',
            'train', 'nt_xent', 'ContrastiveConfig', 'embed_all', 'linear_probe', 'train_contrastive']
 
@@ -34,6 +34,7 @@ MIXUPS = ("vanilla", "perm", "align", "prealigned")
 OPTIMIZERS = ("adam", "adamw")
 STANDARDIZE = ("entry", "layer", "none")
 PARTNERS = ("all_views", "batch")
+SELECT = ("last", "first")
 
 @dataclass
 class TrainConfig:
@@ -54,6 +55,7 @@ class TrainConfig:
     train_views: int = 1             # use views 0..K-1 of each training object
     train_objects: int | None = None # use this many training objects (seeded subset), None = all
     eval_unseen: bool = False        # also score the first held-out view of the training objects, every epoch
+    select: str = "last"             # on equal validation accuracy keep the later epoch (last: the authors' >=) or the earlier (first)
     eval_every: int = 1              # score validation (and test) every k epochs and after the last (small sets under a step budget)
     test_curve: bool = True          # score the test set every epoch; False: only when validation accuracy improves
     seed: int = 0
@@ -66,7 +68,7 @@ class TrainConfig:
             if n not in AUGMENTATIONS: raise ValueError(f"unknown augmentation {n!r}; valid names: {', '.join(AUGMENTATIONS)}")
         if self.mixup is not None and self.mixup not in MIXUPS:
             raise ValueError(f"unknown mixup {self.mixup!r}; valid: {', '.join(MIXUPS)}")
-        for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE), ("mixup_partner", PARTNERS)):
+        for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE), ("mixup_partner", PARTNERS), ("select", SELECT)):
             if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
         if self.train_views < 1: raise ValueError(f"train_views must be >= 1, got {self.train_views}")
         if self.eval_every < 1: raise ValueError(f"eval_every must be >= 1, got {self.eval_every}")
@@ -244,7 +246,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
             tot_correct += int((logits.argmax(1) == ds.label[b]).sum())
         scored, none = (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1, {"acc": None, "loss": None}
         v = evaluate(model, ds, va, norm) if scored else none
-        improved = scored and v["acc"] > best["val_acc"]
+        improved = scored and (v["acc"] >= best["val_acc"] if cfg.select == "last" else v["acc"] > best["val_acc"])
         t = evaluate(model, ds, te, norm) if scored and (cfg.test_curve or improved) else none
         rec = {"epoch": epoch, "train_loss": tot_loss / seen, "train_acc": tot_correct / seen, "val_acc": v["acc"],
                "val_loss": v["loss"], "test_acc": t["acc"], "test_loss": t["loss"], "seconds": time.time() - t0}
@@ -295,6 +297,7 @@ class ContrastiveConfig:
     aug: str = "translate,rotate,scale,siren_negation,gaussian_noise,dropout"
     mixup: str | None = None         # also mix each view with a partner of the batch (vanilla | perm | align)
     epochs: int = 20
+    steps: int | None = None         # a pre-training optimizer-step budget (overrides epochs), as in TrainConfig
     batch_size: int = 256
     lr: float = 1e-3
     weight_decay: float = 5e-4
@@ -306,6 +309,7 @@ class ContrastiveConfig:
     seed: int = 0
     device: str = "auto"
     probe_epochs: int = 200
+    probe_objects: int | None = None # the probe's labelled training objects (a seeded subset; None = all)
     model_kwargs: dict = field(default_factory=dict)
 
 @torch.no_grad()
@@ -350,7 +354,8 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
     pipe = make_pipeline(cfg.aug)
     mix = None if cfg.mixup is None else MixUp(mode=cfg.mixup, labels="hard")
     history, t_start = [], time.time()
-    bar = tqdm(range(cfg.epochs), desc=f"contrastive {cfg.model}", disable=not progress, dynamic_ncols=True)
+    epochs = cfg.epochs if cfg.steps is None else math.ceil(cfg.steps / math.ceil(len(tr) / cfg.batch_size))
+    bar = tqdm(range(epochs), desc=f"contrastive {cfg.model}", disable=not progress, dynamic_ncols=True)
     for epoch in bar:
         gen_order, gen_aug = _epoch_generators(cfg.seed, epoch, 0, dev)
         torch.manual_seed(cfg.seed * 100_003 + epoch)
@@ -367,11 +372,15 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
             tot += float(loss.detach()) * len(b); seen += len(b)
         history.append({"epoch": epoch, "loss": tot / max(seen, 1)})
         bar.set_postfix(loss=f"{history[-1]['loss']:.3f}")
-    feats = {k: embed_all(model, ds.ws[i], norm) for k, i in (("train", ds.indices("train", 1)), ("val", va), ("test", te))}
-    probe = linear_probe(feats["train"], ds.label[ds.indices("train", 1)], feats["val"], ds.label[va], feats["test"], ds.label[te],
+    # the probe sees one view of a labelled subset: the same objects for every arm of a seed
+    lab = train_indices(ds, 1, cfg.probe_objects, cfg.seed)
+    feats = {k: embed_all(model, ds.ws[i], norm) for k, i in (("train", lab), ("val", va), ("test", te))}
+    probe = linear_probe(feats["train"], ds.label[lab], feats["val"], ds.label[va], feats["test"], ds.label[te],
                          epochs=cfg.probe_epochs, seed=cfg.seed)
     metrics = {"test_acc": probe["test_acc"], "val_acc": probe["val_acc"], "probe": probe,
-               "config": json.loads(json.dumps(asdict(cfg))), "history": history, "seconds": time.time() - t_start,
+               "config": json.loads(json.dumps(asdict(cfg))), "history": history, "epochs": epochs,
+               "optimizer_steps": sum(math.ceil(len(tr) / cfg.batch_size) - (len(tr) % cfg.batch_size == 1) for _ in history),
+               "probe_objects": len(lab), "seconds": time.time() - t_start,
                "device": str(dev), "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
