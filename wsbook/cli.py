@@ -56,7 +56,7 @@ def _cmd_contrastive(a):
 
 def _cmd_reproduce(a):
     from wsbook.experiments import reproduce, data_root
-    rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None)
+    rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None, record=a.record)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
 def env_record(device: str = "auto") -> dict:
@@ -106,7 +106,12 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
 
 def _cmd_bench(a):
     images = _bench_images(root=a.root) if "fit" in a.what else None
-    for r in bench_records(a.what, a.quick, a.device, images): print(json.dumps(r), flush=True)
+    t0, lines = time.time(), []
+    for r in bench_records(a.what, a.quick, a.device, images): print(json.dumps(r), flush=True); lines.append(r)
+    if a.record:    # the figures as a recorded run (results/NAME.json), for the README and the site to cite
+        from wsbook.records import record_run
+        params = {"command": "wsbook bench " + " ".join(a.what) + (" --quick" if a.quick else ""), "what": a.what, "quick": a.quick}
+        print(record_run(a.record, "bench", "bench", params, lines, time.time() - t0, a.device), file=sys.stderr)
 
 # %% ../nbs/08_cli.ipynb #24d3d1f4
 def _add_fit(sub):
@@ -159,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
     p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
+    p.add_argument("--record", default=None, metavar="NAME", help="also keep the figures as the recorded run results/NAME.json")
     p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")
     p.set_defaults(func=_cmd_bench)
@@ -169,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", default="smoke", choices=["tiny", "smoke", "medium", "paper"]); p.add_argument("--device", default="auto")
     p.add_argument("--root", default=None, help="data folder (default ./data)")
     p.add_argument("--only", default=None, help="comma-separated experiments to run (default: all)")
+    p.add_argument("--record", default=None, metavar="NAME", help="at the end, keep the run as the recorded run results/NAME.json")
     p.set_defaults(func=_cmd_reproduce)
     return ap
 

@@ -22,7 +22,7 @@ from .train import TrainConfig, ContrastiveConfig, train, train_contrastive
 __all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'Scale', 'eval_every', 'get_scale', 'data_root',
            'results_dir', 'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many', 'views_config',
            'mean_std', 'fmt', 'effect', 'data_equivalence', 'save_results', 'save_figure', 'results_table',
-           'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'reproduce']
+           'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'reproduce', 'record_reproduction']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -328,8 +328,8 @@ def write_summary(root=None, experiments: Sequence[str] = EXPERIMENTS) -> list[d
     return rows
 
 def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments: Sequence[str] | None = None,
-              progress: bool = True) -> list[dict]:
-    "Fit the data, run every experiment notebook with papermill, and write the summary."
+              progress: bool = True, record: str | None = None) -> list[dict]:
+    "Fit the data, run every experiment notebook with papermill, and write the summary (and the recorded run `record`)."
     import papermill as pm
     from wsbook.site import clean_notebook
     sc = get_scale(scale); exps = list(experiments or sc.experiments or EXPERIMENTS)
@@ -356,4 +356,26 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     rows = write_summary(root)          # every experiment with results, not only the ones run now
     run.update({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": timings, "total_seconds": round(time.time() - t0, 1)})
     (root / "results" / "run.json").write_text(json.dumps(run, indent=1))
+    if record: print(f"wsbook reproduce: recorded run {record_reproduction(record, root)}", flush=True)
     return rows
+
+# %% ../nbs/09_experiments.ipynb #2c84de96
+def _strip(v, drop=("history",)):
+    "`v` without per-epoch curves: what a recorded run keeps of an experiment's results."
+    if isinstance(v, dict): return {k: _strip(x, drop) for k, x in v.items() if k not in drop}
+    if isinstance(v, list): return [_strip(x, drop) for x in v]
+    return v
+
+def record_reproduction(name: str, root=None, out=None, overwrite: bool = False) -> Path:
+    "Write the finished `reproduce` run under `root` (data/) as the recorded run `out/<name>.json` (default: results/)."
+    from wsbook.records import record_run
+    res = data_root(root) / "results"; f = res / "run.json"
+    if not f.exists(): raise FileNotFoundError(f"{f}: no reproduction here to record; run `wsbook reproduce` first")
+    run = json.loads(f.read_text())
+    if "finished" not in run: raise ValueError(f"{f}: field 'finished' is missing - the reproduction did not finish; rerun it to finish, then record")
+    exps = {e: _strip(json.loads((res / e / "results.json").read_text())["results"]) for e in run["experiments"] if (res / e / "results.json").exists()}
+    sc = get_scale(run["scale"])
+    params = {"command": f"wsbook reproduce --scale {run['scale']}", "experiments": run["experiments"], "scale": asdict(sc)}
+    results = {"summary": json.loads((res / "summary.json").read_text()), "seconds": run["seconds"], "experiments": exps}
+    return record_run(name, "reproduce", run["scale"], params, results, run["total_seconds"], run.get("device", "auto"),
+                      root=out, overwrite=overwrite, started=run["started"], finished=run["finished"])
