@@ -337,7 +337,10 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
         if e not in EXPERIMENTS: raise ValueError(f"unknown experiment {e!r}; valid: {', '.join(EXPERIMENTS)}")
     root = data_root(root); nbdir = experiments_dir()
     (root / "results").mkdir(parents=True, exist_ok=True)
-    run = {"scale": sc.name, "device": device, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "experiments": exps, **machine_info(device)}
+    from wsbook.records import git_state
+    sha, dirty = git_state()        # the code that runs, as it is when the run starts (a later commit may record it)
+    run = {"scale": sc.name, "device": device, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "experiments": exps,
+           "commit": sha, "dirty": dirty, **machine_info(device)}
     (root / "results" / "run.json").write_text(json.dumps(run, indent=1))
     t0 = time.time()
     prepare_data(sc, root, device, exps)
@@ -378,4 +381,5 @@ def record_reproduction(name: str, root=None, out=None, overwrite: bool = False)
     params = {"command": f"wsbook reproduce --scale {run['scale']}", "experiments": run["experiments"], "scale": asdict(sc)}
     results = {"summary": json.loads((res / "summary.json").read_text()), "seconds": run["seconds"], "experiments": exps}
     return record_run(name, "reproduce", run["scale"], params, results, run["total_seconds"], run.get("device", "auto"),
-                      root=out, overwrite=overwrite, started=run["started"], finished=run["finished"])
+                      root=out, overwrite=overwrite, commit=run.get("commit"), started=run["started"], finished=run["finished"],
+                      started_dirty=run.get("dirty"))
