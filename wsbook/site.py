@@ -346,7 +346,7 @@ def recorded_section(runs: list[tuple[Path, dict]], exp: str, href: str = f"../{
     "The section ending experiment `exp`'s page: its recorded runs, each labelled as one (files under `href`); '' when there are none."
     mine = [(p, r) for p, r in runs if r["experiment"] == exp]
     if not mine: return ""
-    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run): {recorded_facts(r)}\n" for p, r in mine)
+    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run): {recorded_facts(r)}.\n" for p, r in mine)
     return (f"## Recorded runs of this experiment\n\n<div class=\"wsb-recorded\">\n\n{len(mine)} run(s) of `{exp}` kept in the "
             f"repository - not the run shown above. All of them: [Recorded runs]({href}{RECORDED_PAGE}.ipynb).\n\n{items}\n</div>")
 
@@ -371,13 +371,13 @@ def _shown(p: Path, root) -> str:
     except ValueError: return str(p)
 
 def prepare_recorded(runs: list[tuple[Path, dict]], dest: Path, order: int, source: str) -> str:
-    "Write the Recorded runs page and a copy of each run's JSON into `dest/recorded-runs/`; the page's path relative to `dest`'s parent."
+    "Write the Recorded runs page and a copy of each run's JSON into `dest/recorded-runs/`; the page's path in `dest`."
     d = dest / RECORDED_PAGE; d.mkdir(parents=True, exist_ok=True); keep = {f"{RECORDED_PAGE}.ipynb"}
     for p, _ in runs: _write(d / p.name, p.read_bytes()); keep.add(p.name)
     _write(d / f"{RECORDED_PAGE}.ipynb", json.dumps(recorded_page(runs, order, source), indent=1, ensure_ascii=False))
     for f in d.iterdir():
         if f.name not in keep: (shutil.rmtree if f.is_dir() else Path.unlink)(f)
-    return f"{dest.name}/{RECORDED_PAGE}/{RECORDED_PAGE}.ipynb"
+    return f"{RECORDED_PAGE}/{RECORDED_PAGE}.ipynb"
 
 def prepare_results(results, dest, records=None, root=None) -> list[str]:
     "Generate the Results pages, the Recorded runs page (runs in folder `records`; None: none) and the home page's `summary.md` in `dest` (`nbs/results/`) from reproduction `results`."
@@ -400,7 +400,7 @@ def prepare_results(results, dest, records=None, root=None) -> list[str]:
         for f in d.iterdir():
             if f.name not in keep: (shutil.rmtree if f.is_dir() else Path.unlink)(f)
     page = prepare_recorded(runs, dest, len(exps) + 1, rec_src)
-    _write(dest / "summary.md", summary_markdown(results, {e: f"results/{e}/{e}.ipynb" for e in exps}, source, page if runs else None))
+    _write(dest / "summary.md", summary_markdown(results, {e: f"results/{e}/{e}.ipynb" for e in exps}, source, f"results/{page}" if runs else None))
     return exps
 
 # %% ../nbs/10_site.ipynb #7f0167f6
