@@ -322,8 +322,17 @@ def _recorded_row(p: Path, r: dict) -> str:
              _duration(r["wall_s"]), ", ".join(f"`{k}`" for k in r["params"]) or "(none)"]
     return "| " + " | ".join(_cell(c) for c in cells) + " |\n"
 
+def _command(r: dict) -> str | None:
+    "The command that wrote a recorded run, where it says: a top-level `command`, else `params['command']` (`record_reproduction`)."
+    c = r.get("command") or r["params"].get("command")
+    return c if isinstance(c, str) else None
+
+def _covers(r: dict, exp: str) -> bool:
+    "Whether recorded run `r` is of experiment `exp`: its `experiment`, or a whole reproduction listing `exp` in `params['experiments']`."
+    return r["experiment"] == exp or exp in (r["params"].get("experiments") if isinstance(r["params"].get("experiments"), list) else [])
+
 def _recorded_detail(p: Path, r: dict) -> str:
-    cmd = f"Command: `{_cell(r['command'])}`\n\n" if isinstance(r.get("command"), str) else ""
+    cmd = f"Command: `{_cell(_command(r))}`\n\n" if _command(r) else ""
     return (f"### {r['name']}\n\nRecorded run `{p.name}` ([raw JSON]({p.name})) - {recorded_facts(r)}.\n\n{cmd}"
             f"Parameters:\n\n```json\n{json.dumps(r['params'], separators=(',', ':'))}\n```")
 
@@ -344,9 +353,10 @@ def recorded_page(runs: list[tuple[Path, dict]], order: int, source: str = RECOR
 
 def recorded_section(runs: list[tuple[Path, dict]], exp: str, href: str = f"../{RECORDED_PAGE}/") -> str:
     "The section ending experiment `exp`'s page: its recorded runs, each labelled as one (files under `href`); '' when there are none."
-    mine = [(p, r) for p, r in runs if r["experiment"] == exp]
+    mine = [(p, r) for p, r in runs if _covers(r, exp)]
     if not mine: return ""
-    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run): {recorded_facts(r)}.\n" for p, r in mine)
+    part = lambda r: "" if r["experiment"] == exp else f", a `{r['experiment']}` run that includes `{exp}`"
+    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run{part(r)}): {recorded_facts(r)}.\n" for p, r in mine)
     return (f"## Recorded runs of this experiment\n\n<div class=\"wsb-recorded\">\n\n{len(mine)} run(s) of `{exp}` kept in the "
             f"repository - not the run shown above. All of them: [Recorded runs]({href}{RECORDED_PAGE}.ipynb).\n\n{items}\n</div>")
 
