@@ -138,7 +138,7 @@ def _add_fit(sub):
 
 def _cmd_site(a):
     from wsbook.site import build_site, check_site, reader_problems
-    out = build_site(results=a.results, out=a.out, execute=not a.no_execute)
+    out = build_site(results=a.results, out=a.out, execute=not a.no_execute, records=a.records)
     if a.check:
         bad = {p: reader_problems(r) for p, r in check_site(out).items() if reader_problems(r)}
         for p, r in bad.items(): print(f"{p}: {r}", file=sys.stderr)
@@ -151,6 +151,7 @@ def _add_site(sub):
                        description="Build the website from the notebooks and the reproduction in --results into --out.")
     p.add_argument("--results", default=None, help="reproduction to show (default: data/results)")
     p.add_argument("--out", default=None, help="where the site goes (default: data/site)")
+    p.add_argument("--records", default=None, help="recorded runs to list beside yours (default: the checkout's results/)")
     p.add_argument("--no-execute", action="store_true", help="do not execute the Method notebooks whose cached outputs are stale")
     p.add_argument("--check", action="store_true", help="then open every page in headless Chromium (Playwright) and check images, links and outputs")
     p.set_defaults(func=_cmd_site)

@@ -10,13 +10,14 @@ import ast, base64, contextlib, fnmatch, hashlib, html, json, os, re, shutil, su
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['FIG_EXTS', 'CACHE_DIR', 'SITE_DIR', 'RESULTS_DIR', 'PREVIEW_LABEL', 'CHROMIUM_FLAGS', 'VIEWPORT', 'figure_style',
-           'unlabelled_axes', 'site_definition', 'front_matter', 'site_pages', 'site_nav', 'demo_results',
-           'summary_table', 'terminal_text', 'clean_outputs', 'clean_notebook', 'notebook_parameters', 'run_facts',
-           'results_page', 'key_figure', 'summary_markdown', 'experiments_in', 'prepare_results', 'project_root',
-           'nb_hash', 'cached_outputs', 'execute_nbs', 'add_outputs', 'cell_options', 'fix_markdown',
-           'quarto_to_jupyter', 'nav_html', 'render_offline', 'mixed_import_cells', 'build_site', 'find_chromium',
-           'launch_args', 'chromium', 'off_event_loop', 'screenshot', 'check_site', 'reader_problems']
+__all__ = ['CACHE_DIR', 'SITE_DIR', 'RESULTS_DIR', 'FIG_EXTS', 'RECORDS_DIR', 'RECORDED_PAGE', 'PREVIEW_LABEL', 'CHROMIUM_FLAGS',
+           'VIEWPORT', 'figure_style', 'unlabelled_axes', 'site_definition', 'front_matter', 'site_pages', 'site_nav',
+           'demo_results', 'summary_table', 'terminal_text', 'clean_outputs', 'clean_notebook', 'notebook_parameters',
+           'run_facts', 'results_page', 'key_figure', 'your_run_caption', 'summary_markdown', 'recorded_runs',
+           'recorded_facts', 'recorded_page', 'recorded_section', 'experiments_in', 'prepare_recorded',
+           'prepare_results', 'project_root', 'nb_hash', 'cached_outputs', 'execute_nbs', 'add_outputs', 'cell_options',
+           'fix_markdown', 'quarto_to_jupyter', 'nav_html', 'render_offline', 'mixed_import_cells', 'build_site',
+           'find_chromium', 'launch_args', 'chromium', 'off_event_loop', 'screenshot', 'check_site', 'reader_problems']
 
 # %% ../nbs/10_site.ipynb #e7c106c2
 def figure_style(context: str = "notebook", font_scale: float = 1.0) -> dict:
@@ -105,6 +106,8 @@ def site_nav(cfg: dict, pages: list[dict]) -> list[dict]:
     return items(cfg.get("website", {}).get("sidebar", {}).get("contents"))
 
 # %% ../nbs/10_site.ipynb #806a934a
+CACHE_DIR, SITE_DIR, RESULTS_DIR = "data/site-cache", "data/site", "data/results"
+
 def demo_results(path, experiments=("views", "mixup")) -> Path:
     "Write a small made-up reproduction (the shape `wsbook reproduce` writes) under `path`, for trying and testing the site."
     import matplotlib; matplotlib.use("Agg")
@@ -207,7 +210,8 @@ def run_facts(run: dict) -> str:
     "One markdown line with the facts of a reproduction run (`run.json`)."
     ver = run.get("wsbook") or run.get("version") or run.get("wsbook_version")
     bits = [f"scale **{run['scale']}**" if "scale" in run else None, f"device `{run['device']}`" if "device" in run else None,
-            f"date {str(run['date'])[:19].replace('T', ' ')}" if "date" in run else None, f"wsbook {ver}" if ver else None,
+            f"date {str(run['date'])[:19].replace('T', ' ')}" if "date" in run else None,
+            f"started {run['started']}" if "started" in run and "date" not in run else None, f"wsbook {ver}" if ver else None,
             f"machine: {_fmt(run['machine'])}" if "machine" in run else None]
     return "Run with " + "; ".join(b for b in bits if b) + "."
 
@@ -215,10 +219,10 @@ def run_facts(run: dict) -> str:
 def _md(src: str, kind: str = "markdown") -> dict:
     return {"cell_type": kind, "id": "wsb" + hashlib.sha1(src.encode()).hexdigest()[:8], "metadata": {}, "source": src}
 
-def results_page(nb: dict, exp: str, order: int, run: dict, rows: list[dict]) -> dict:
-    "Executed experiment notebook `nb` as a site page: front matter (its title and description), the run, the parameters and its summary rows, then the notebook."
+def results_page(nb: dict, exp: str, order: int, run: dict, rows: list[dict], recorded: str = "", source: str | None = None) -> dict:
+    "Executed experiment notebook `nb` as a site page: front matter, your run (from `source`), its parameters and summary rows, the notebook, then `recorded` (markdown)."
     import yaml
-    fm = front_matter(nb)
+    fm, source = front_matter(nb), source or RESULTS_DIR
     nb = clean_outputs(json.loads(json.dumps(nb)))
     tags = lambda c: c.get("metadata", {}).get("tags", [])
     if any("injected-parameters" in tags(c) for c in nb["cells"]): nb["cells"] = [c for c in nb["cells"] if "parameters" not in tags(c)]
@@ -233,14 +237,14 @@ def results_page(nb: dict, exp: str, order: int, run: dict, rows: list[dict]) ->
         if rest: cells[0]["source"] = rest
         else: cells.pop(0)
     params = notebook_parameters(nb)
-    info = [f"This page is the notebook `nbs/experiments/{exp}.ipynb` as `wsbook reproduce` executed it. " + run_facts(run)]
+    info = [f"**Your run**: this page is the notebook `nbs/experiments/{exp}.ipynb` as `wsbook reproduce` executed it, from `{source}/{exp}/`. " + run_facts(run)]
     if rows: info.append('**The paper vs ours**\n\n<div class="wsb-paper">\n\n' + summary_table(rows) + "\n</div>")
     if params: info.append("**Parameters** (injected by papermill)\n\n| parameter | value |\n|---|---|\n" +
                            "".join(f"| `{k}` | `{_cell(v)}` |\n" for k, v in params.items()))
     meta = {**fm, "title": title, **({"description": desc} if desc else {}), "order": order, "skip_exec": True, "skip_showdoc": True,
             "format": {"html": {"code-fold": True}}}
     nb["cells"] = [_md("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---", "raw"),
-                   _md('<div class="wsb-run">\n\n' + "\n\n".join(info) + "\n\n</div>"), *cells]
+                   _md('<div class="wsb-run">\n\n' + "\n\n".join(info) + "\n\n</div>"), *cells] + ([_md(recorded)] if recorded else [])
     return nb
 
 # %% ../nbs/10_site.ipynb #2853b44f
@@ -253,15 +257,22 @@ def key_figure(d: Path, res: dict) -> tuple[str, str] | None:
     name = res.get("key_figure") if res.get("key_figure") in figs else (next(iter(k for k in caps if k in figs), None) or (figs[0] if figs else None))
     return (name, caps.get(name, "")) if name else None
 
-def summary_markdown(results, pages: dict) -> str:
-    "The home page's results section: run facts, the summary table linking to `pages` ({exp: page path}) and the key figures."
-    results = Path(results)
+def your_run_caption(run: dict, source: str) -> str:
+    "The line above the home page's table: the rows are your run, which files they come from, how it was run."
+    facts = run_facts(run) if run else f"(no `{source}/run.json`: scale and date unknown)"
+    return (f'<div class="wsb-yours">\n\n**Your run**: the rows below come from `{source}/summary.json`, the facts from '
+            f'`{source}/run.json`. {facts}\n\n</div>')
+
+def summary_markdown(results, pages: dict, source: str | None = None, recorded: str | None = None) -> str:
+    "The home page's results section: your run's caption, the summary table linking to `pages` ({exp: page path}), the key figures; `recorded`: the Recorded runs page."
+    results, source = Path(results), source or RESULTS_DIR
     if not (results / "summary.json").exists():
         return ("*No reproduction has been run yet.* Run `wsbook reproduce --scale tiny` (seconds) or `--scale smoke` "
                 "(minutes), then `wsbook site`.\n")
     rows = json.loads((results / "summary.json").read_text())
     run = json.loads((results / "run.json").read_text()) if (results / "run.json").exists() else {}
-    out = [run_facts(run) if run else "", '<div class="wsb-summary">\n\n' + summary_table(rows, link=pages.get) + "\n</div>\n"]
+    out = [your_run_caption(run, source), '<div class="wsb-summary">\n\n' + summary_table(rows, link=pages.get) + "\n</div>\n"]
+    if recorded: out.append(f"Runs kept in the repository (`results/`, with their own scale, commit and machine) are not in this table: see [Recorded runs]({recorded}).")
     figs = []
     for r in rows:
         e = r["experiment"]; d = results / e
@@ -273,6 +284,82 @@ def summary_markdown(results, pages: dict) -> str:
                         f'<figcaption><b>{html.escape(r.get("title") or e)}.</b> {cap}</figcaption></figure>')
     if figs: out.append("### Key figures\n\n<div class=\"wsb-figures\">\n" + "\n".join(figs) + "\n</div>\n")
     return "\n\n".join(o for o in out if o)
+
+# %% ../nbs/10_site.ipynb #17ba21af
+RECORDS_DIR, RECORDED_PAGE = "results", "recorded-runs"
+
+def recorded_runs(root) -> list[tuple[Path, dict]]:
+    "Every recorded run in folder `root` with its file, oldest first; a file that is not one stops the build, named."
+    from wsbook.records import load_run
+    root, runs = Path(root), []
+    for p in (sorted(root.glob("*.json")) if root.is_dir() else []):
+        try: runs.append((p, load_run(p)))
+        except ValueError as e: raise ValueError(f"recorded runs: {e} - fix or remove the file (the site lists every *.json in {root})") from None
+    return sorted(runs, key=lambda pr: pr[1]["date"])
+
+def _commit(r: dict) -> str:
+    if not r.get("commit"): return "not recorded"
+    return f"`{r['commit'][:7]}`" + (" (uncommitted changes)" if r.get("dirty") else "")
+
+def _machine(r: dict) -> str:
+    m = r.get("machine") or {}
+    hw = [m.get("gpu"), m.get("cpu"), f"{m['cpus']} CPUs" if m.get("cpus") else None]
+    return f"`{r['device']}`: " + ", ".join(str(x) for x in hw if x)
+
+def _duration(s: float) -> str: return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min" if s < 7200 else f"{s / 3600:.1f} h"
+
+def _when(d: str) -> str: return str(d)[:19].replace("T", " ") + (" UTC" if str(d).endswith("Z") else "")
+
+def recorded_facts(r: dict) -> str:
+    "One markdown line with what a recorded run is: scale, date, commit, machine, wall time."
+    return (f"scale **{r['scale']}**; recorded {_when(r['date'])}; commit {_commit(r)}; machine {_machine(r)}; "
+            f"wall time {_duration(r['wall_s'])}")
+
+
+# %% ../nbs/10_site.ipynb #994e0407
+def _recorded_row(p: Path, r: dict) -> str:
+    cells = [f"[{r['name']}]({p.name})", f"`{r['experiment']}`", r["scale"], _when(r["date"]), _commit(r), _machine(r),
+             _duration(r["wall_s"]), ", ".join(f"`{k}`" for k in r["params"]) or "(none)"]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |\n"
+
+def _command(r: dict) -> str | None:
+    "The command that wrote a recorded run, where it says: a top-level `command`, else `params['command']` (`record_reproduction`)."
+    c = r.get("command") or r["params"].get("command")
+    return c if isinstance(c, str) else None
+
+def _covers(r: dict, exp: str) -> bool:
+    "Whether recorded run `r` is of experiment `exp`: its `experiment`, or a whole reproduction listing `exp` in `params['experiments']`."
+    return r["experiment"] == exp or exp in (r["params"].get("experiments") if isinstance(r["params"].get("experiments"), list) else [])
+
+def _recorded_detail(p: Path, r: dict) -> str:
+    cmd = f"Command: `{_cell(_command(r))}`\n\n" if _command(r) else ""
+    return (f"### {r['name']}\n\nRecorded run `{p.name}` ([raw JSON]({p.name})) - {recorded_facts(r)}.\n\n{cmd}"
+            f"Parameters:\n\n```json\n{json.dumps(r['params'], separators=(',', ':'))}\n```")
+
+def recorded_page(runs: list[tuple[Path, dict]], order: int, source: str = RECORDS_DIR) -> dict:
+    "The Recorded runs page (a notebook): a table of `runs` (from `recorded_runs`), then each run's parameters; links to the JSON copied beside it."
+    import yaml
+    meta = {"title": "Recorded runs", "description": f"Runs kept in the repository (`{source}/`), not your run: each with its commit, date and machine.",
+            "order": order, "skip_exec": True, "skip_showdoc": True}
+    intro = (f"Every recorded run in `{source}/` ({len(runs)}), oldest first, as `wsbook.records.record_run` wrote it. These are not your "
+             f"run (`{RESULTS_DIR}/`, on the home page and the experiment pages): each ran at its own scale, commit and machine.")
+    head = "| run (JSON) | experiment | scale | recorded | commit | machine | wall time | parameters |\n|---|---|---|---|---|---|---|---|\n"
+    body = [intro, '<div class="wsb-recorded">\n\n' + head + "".join(_recorded_row(p, r) for p, r in runs) + "\n</div>"] if runs else \
+           [f"*No recorded runs in `{source}/`.* `wsbook.records.record_run` writes them."]
+    cells = [_md("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---", "raw"), *map(_md, body),
+             *(_md(_recorded_detail(p, r)) for p, r in runs)]
+    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "python3", "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+def recorded_section(runs: list[tuple[Path, dict]], exp: str, href: str = f"../{RECORDED_PAGE}/") -> str:
+    "The section ending experiment `exp`'s page: its recorded runs, each labelled as one (files under `href`); '' when there are none."
+    mine = [(p, r) for p, r in runs if _covers(r, exp)]
+    if not mine: return ""
+    part = lambda r: "" if r["experiment"] == exp else f", a `{r['experiment']}` run that includes `{exp}`"
+    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run{part(r)}): {recorded_facts(r)}.\n" for p, r in mine)
+    return (f"## Recorded runs of this experiment\n\n<div class=\"wsb-recorded\">\n\n{len(mine)} run(s) of `{exp}` kept in the "
+            f"repository - not the run shown above. All of them: [Recorded runs]({href}{RECORDED_PAGE}.ipynb).\n\n{items}\n</div>")
+
 
 # %% ../nbs/10_site.ipynb #1e07dc3d
 def _write(p: Path, data) -> bool:
@@ -288,29 +375,45 @@ def experiments_in(results) -> list[str]:
     order = [r["experiment"] for r in json.loads((results / "summary.json").read_text())] if (results / "summary.json").exists() else []
     return [e for e in order if e in found] + [e for e in found if e not in order]
 
-def prepare_results(results, dest) -> list[str]:
-    "Generate the Results pages and the home page's `summary.md` in `dest` (`nbs/results/`) from reproduction `results`."
+def _shown(p: Path, root) -> str:
+    "Path `p` as a reader should see it: relative to checkout `root` when inside it."
+    try: return Path(p).resolve().relative_to(Path(root).resolve()).as_posix() if root else str(p)
+    except ValueError: return str(p)
+
+def prepare_recorded(runs: list[tuple[Path, dict]], dest: Path, order: int, source: str) -> str:
+    "Write the Recorded runs page and a copy of each run's JSON into `dest/recorded-runs/`; the page's path in `dest`."
+    d = dest / RECORDED_PAGE; d.mkdir(parents=True, exist_ok=True); keep = {f"{RECORDED_PAGE}.ipynb"}
+    for p, _ in runs: _write(d / p.name, p.read_bytes()); keep.add(p.name)
+    _write(d / f"{RECORDED_PAGE}.ipynb", json.dumps(recorded_page(runs, order, source), indent=1, ensure_ascii=False))
+    for f in d.iterdir():
+        if f.name not in keep: (shutil.rmtree if f.is_dir() else Path.unlink)(f)
+    return f"{RECORDED_PAGE}/{RECORDED_PAGE}.ipynb"
+
+def prepare_results(results, dest, records=None, root=None) -> list[str]:
+    "Generate the Results pages, the Recorded runs page (runs in folder `records`; None: none) and the home page's `summary.md` in `dest` (`nbs/results/`) from reproduction `results`."
     results, dest = Path(results), Path(dest); dest.mkdir(parents=True, exist_ok=True)
     exps = experiments_in(results)
+    runs = recorded_runs(records) if records is not None else []
+    source, rec_src = _shown(results, root), _shown(records, root) if records is not None else RECORDS_DIR
     rows = json.loads((results / "summary.json").read_text()) if (results / "summary.json").exists() else []
     run = json.loads((results / "run.json").read_text()) if (results / "run.json").exists() else {}
     for d in dest.iterdir():
-        if d.is_dir() and d.name not in exps: shutil.rmtree(d)
+        if d.is_dir() and d.name not in exps + [RECORDED_PAGE]: shutil.rmtree(d)
     for i, e in enumerate(exps):
         src, d = results / e, dest / e; d.mkdir(exist_ok=True)
         keep = {f"{e}.ipynb"}
         for f in src.iterdir():
             if f.suffix.lower() in FIG_EXTS or f.name == "results.json": _write(d / f.name, f.read_bytes()); keep.add(f.name)
-        nb = results_page(_read_nb(src / f"{e}.ipynb"), e, i + 1, run, [r for r in rows if r["experiment"] == e])
+        nb = results_page(_read_nb(src / f"{e}.ipynb"), e, i + 1, run, [r for r in rows if r["experiment"] == e],
+                          recorded_section(runs, e), source)
         _write(d / f"{e}.ipynb", json.dumps(nb, indent=1, ensure_ascii=False))
         for f in d.iterdir():
             if f.name not in keep: (shutil.rmtree if f.is_dir() else Path.unlink)(f)
-    _write(dest / "summary.md", summary_markdown(results, {e: f"results/{e}/{e}.ipynb" for e in exps}))
+    page = prepare_recorded(runs, dest, len(exps) + 1, rec_src)
+    _write(dest / "summary.md", summary_markdown(results, {e: f"results/{e}/{e}.ipynb" for e in exps}, source, f"results/{page}" if runs else None))
     return exps
 
 # %% ../nbs/10_site.ipynb #7f0167f6
-CACHE_DIR, SITE_DIR, RESULTS_DIR = "data/site-cache", "data/site", "data/results"
-
 def project_root(path=None) -> Path:
     "The wsbook checkout around `path` (default: the working directory): the folder holding `pyproject.toml` and `nbs/`."
     p = Path(path or Path.cwd()).resolve()
@@ -566,13 +669,14 @@ def mixed_import_cells(path) -> list[int]:
 
 # %% ../nbs/10_site.ipynb #e4edd2bd
 def build_site(results=None, out=None, root=None, execute: bool = True, quarto: bool | None = None,
-               n_workers: int = 2, log=print) -> Path:
+               n_workers: int = 2, log=print, records=None) -> Path:
     "Build the website of checkout `root` from reproduction `results` into `out` (Quarto if installed, else the offline preview); returns `out`."
     t0 = time.time()
     root = project_root(root); nbs = root / "nbs"
     results = Path(results or root / RESULTS_DIR).resolve(); out = Path(out or root / SITE_DIR).resolve()
-    exps = prepare_results(results, nbs / "results")
-    log(f"results: {len(exps)} experiment page(s) from {results}")
+    records = Path(records or root / RECORDS_DIR).resolve()
+    exps = prepare_results(results, nbs / "results", records, root)
+    log(f"results: {len(exps)} experiment page(s) from {results}; {len(recorded_runs(records))} recorded run(s) from {records}")
     from nbdev.config import get_config
     from nbdev.quarto import refresh_quarto_yml
     cwd = os.getcwd(); os.chdir(root)
@@ -596,7 +700,7 @@ def build_site(results=None, out=None, root=None, execute: bool = True, quarto: 
                            cwd=root, env=env, check=True)
             mode, pages = "offline-preview", [p["out"] for p in render_offline(root / "_proc", out, site_definition(root / "_proc"))]
     finally: os.chdir(cwd)
-    info = {"mode": mode, "seconds": round(time.time() - t0, 1), "pages": pages, "results": str(results),
+    info = {"mode": mode, "seconds": round(time.time() - t0, 1), "pages": pages, "results": str(results), "records": str(records),
             "experiments": exps, "failed_notebooks": {k: e for k, e in errs.items() if e}}
     (out / "build.json").write_text(json.dumps(info, indent=1))
     log(f"site ({mode}): {len(pages)} pages in {info['seconds']} s -> {out / 'index.html'}")
