@@ -52,5 +52,5 @@ def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_r
     assert not (root / "results" / "generalization" / "results.json").exists()
 
 def test_unknown_names_are_refused():
-    with pytest.raises(ValueError, match="valid scales: tiny, smoke, paper"): ex.get_scale("huge")
+    with pytest.raises(ValueError, match="valid scales: tiny, smoke, medium, paper"): ex.get_scale("huge")
     with pytest.raises(ValueError, match="unknown experiment 'nope'"): ex.reproduce("tiny", experiments=["nope"])
