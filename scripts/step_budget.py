@@ -7,11 +7,11 @@ this file (results/smoke-budget.json for `smoke`); the experiments notebook rend
 
 Runs are cached in data/runs/budget/ by config: an interrupted measurement resumes with the same command.
 """
-import argparse, math, time
+import argparse, time
 import numpy as np
 from wsbook.experiments import get_scale, store_for, run_many
 from wsbook.records import record_run
-from wsbook.train import TrainConfig
+from wsbook.train import TrainConfig, scored_curve, steps_per_epoch
 
 def settings(sc):
     "(name, model, training objects, model kwargs) of every baseline a scale trains."
@@ -19,12 +19,6 @@ def settings(sc):
     objs = sorted({sc.train_objects or every, sc.aug_objects or every, max(sc.scaling_objects, default=every)})
     out = [(f"{sc.model}/{n}", sc.model, n, sc.model_kwargs) for n in objs]
     return out + [(f"{m}/{sc.aug_objects or every}", m, sc.aug_objects or every, {}) for m in sc.aug_models if m != sc.model]
-
-def curve(m: dict, n: int, batch: int) -> tuple[list[int], list[float]]:
-    "(optimizer steps, validation accuracy) at every scored epoch of a run."
-    per = math.ceil(n / batch)
-    pts = [(per * (h["epoch"] + 1), h["val_acc"]) for h in m["history"] if h.get("val_acc") is not None]
-    return [p[0] for p in pts], [p[1] for p in pts]
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -35,7 +29,7 @@ def main(argv=None):
     sc = get_scale(a.scale); store = store_for(sc, device=a.device); seeds = [int(s) for s in a.seeds.split(",")]
     todo = []
     for name, model, n, kw in settings(sc):
-        per = math.ceil(n / sc.batch_size)
+        per = steps_per_epoch(n, sc.batch_size)
         for s in seeds:
             todo.append((name, n, TrainConfig(model=model, steps=a.steps, eval_every=max(1, a.every // per), batch_size=sc.batch_size,
                                               train_objects=n, test_curve=False, seed=s, device=a.device, model_kwargs=kw)))
@@ -43,7 +37,7 @@ def main(argv=None):
     done = run_many("budget", [c for *_, c in todo], store)
     res = {}
     for (name, n, c), m in zip(todo, done):
-        steps, val = curve(m, n, sc.batch_size)
+        steps, val = scored_curve(m)
         r = res.setdefault(name, {"objects": n, "seeds": [], "best_step": [], "best_val": [], "test_acc": [], "steps": steps, "val": []})
         r["seeds"].append(c.seed); r["best_step"].append(steps[int(np.argmax(val))]); r["best_val"].append(float(max(val)))
         r["test_acc"].append(m["test_acc"]); r["val"].append(val)

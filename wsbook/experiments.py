@@ -16,7 +16,7 @@ import torch
 from tqdm.auto import tqdm
 import wsbook
 from .data import fit_store, load_source, load_store, read_manifest, store_info
-from .train import TrainConfig, ContrastiveConfig, train, train_contrastive
+from .train import TrainConfig, ContrastiveConfig, train, train_contrastive, steps_per_epoch
 
 # %% auto #0
 __all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'Scale', 'eval_every', 'get_scale', 'data_root',
@@ -91,7 +91,7 @@ SCALES = {
 def eval_every(scale: str | Scale, train_inrs: int) -> int:
     "TrainConfig.eval_every for a run on `train_inrs` INRs: validation scored about every `eval_steps` optimizer steps."
     sc = get_scale(scale)
-    return max(1, round(sc.eval_steps / math.ceil(train_inrs / sc.batch_size)))
+    return max(1, round(sc.eval_steps / steps_per_epoch(train_inrs, sc.batch_size)))
 
 def get_scale(scale: str | Scale) -> Scale:
     "A scale by name (an unknown name lists the valid ones)."

@@ -26,8 +26,9 @@ from .models import make_model, MODELS
 
 # %% auto #0
 __all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'SELECT', 'TrainConfig', 'Standardize', 'train_indices',
-           'unseen_view_indices', 'soft_cross_entropy', 'evaluate', 'save_checkpoint', 'load_checkpoint', 'dist_info',
-           'train', 'nt_xent', 'ContrastiveConfig', 'embed_all', 'linear_probe', 'train_contrastive']
+           'unseen_view_indices', 'soft_cross_entropy', 'evaluate', 'steps_per_epoch', 'budget_epochs', 'scored_curve',
+           'save_checkpoint', 'load_checkpoint', 'dist_info', 'train', 'nt_xent', 'ContrastiveConfig', 'embed_all',
+           'linear_probe', 'train_contrastive']
 
 # %% ../nbs/07_train.ipynb #f89b69e5
 MIXUPS = ("vanilla", "perm", "align", "prealigned")
@@ -126,6 +127,21 @@ def evaluate(model: nn.Module, ds: INRDataset, idx: Tensor, norm: Standardize, b
         correct += int((logits.argmax(1) == ds.label[b]).sum())
     return {"acc": correct / max(len(idx), 1), "loss": loss / max(len(idx), 1)}
 
+# %% ../nbs/07_train.ipynb #c6583bfa
+def steps_per_epoch(n_inrs: int, batch_size: int) -> int:
+    "Optimizer updates in one epoch over `n_inrs` training INRs."
+    return math.ceil(n_inrs / batch_size)
+
+def budget_epochs(epochs: int, steps: int | None, n_inrs: int, batch_size: int) -> int:
+    "Whole epochs of a run: `epochs`, or as many as reach a `steps` budget (a small set gets more epochs, not fewer updates)."
+    return epochs if steps is None else math.ceil(steps / steps_per_epoch(n_inrs, batch_size))
+
+def scored_curve(metrics: dict, key: str = "val_acc") -> tuple[list[int], list[float]]:
+    "(optimizer steps, `key`) at every scored epoch of a finished supervised run's `metrics`."
+    per = steps_per_epoch(metrics["data"]["train_inrs"], metrics["config"]["batch_size"])
+    pts = [(per * (h["epoch"] + 1), h[key]) for h in metrics["history"] if h["val_acc"] is not None and h.get(key) is not None]
+    return [s for s, _ in pts], [v for _, v in pts]
+
 # %% ../nbs/07_train.ipynb #e5d8cd08
 def _optim_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict]:
     sd = opt.state_dict(); tensors, meta = {}, {"param_groups": sd["param_groups"], "state": {}}
@@ -222,7 +238,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
         raise FileExistsError(f"{out}: holds a finished run; pass --resume to reuse it or choose another --out")
     t_start = time.time()
     # a step budget is the same number of updates whatever the training-set size: small sets get more epochs
-    epochs = cfg.epochs if cfg.steps is None else math.ceil(cfg.steps / math.ceil(len(tr) / cfg.batch_size))
+    epochs = budget_epochs(cfg.epochs, cfg.steps, len(tr), cfg.batch_size)
     bar = tqdm(range(start, epochs), desc=f"train {cfg.model}", disable=not progress or rank != 0, dynamic_ncols=True,
                initial=start, total=epochs)
     for epoch in bar:
@@ -263,7 +279,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
         if stop_after is not None and epoch + 1 - start >= stop_after: break
     finished = len(history) == epochs
     metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"], "epochs": epochs,
-               "optimizer_steps": len(history) * math.ceil(len(tr) / cfg.batch_size),
+               "optimizer_steps": len(history) * steps_per_epoch(len(tr), cfg.batch_size),
                "unseen_view_acc": best.get("unseen_view_acc"),
                "final": history[-1] if history else None, "config": _cfg_dict(cfg), "history": history,
                "n_params": sum(p.numel() for p in model.parameters()), "norm": norm.state(),
@@ -354,7 +370,7 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
     pipe = make_pipeline(cfg.aug)
     mix = None if cfg.mixup is None else MixUp(mode=cfg.mixup, labels="hard")
     history, t_start = [], time.time()
-    epochs = cfg.epochs if cfg.steps is None else math.ceil(cfg.steps / math.ceil(len(tr) / cfg.batch_size))
+    epochs = budget_epochs(cfg.epochs, cfg.steps, len(tr), cfg.batch_size)
     bar = tqdm(range(epochs), desc=f"contrastive {cfg.model}", disable=not progress, dynamic_ncols=True)
     for epoch in bar:
         gen_order, gen_aug = _epoch_generators(cfg.seed, epoch, 0, dev)
@@ -379,7 +395,7 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
                          epochs=cfg.probe_epochs, seed=cfg.seed)
     metrics = {"test_acc": probe["test_acc"], "val_acc": probe["val_acc"], "probe": probe,
                "config": json.loads(json.dumps(asdict(cfg))), "history": history, "epochs": epochs,
-               "optimizer_steps": sum(math.ceil(len(tr) / cfg.batch_size) - (len(tr) % cfg.batch_size == 1) for _ in history),
+               "optimizer_steps": len(history) * (steps_per_epoch(len(tr), cfg.batch_size) - (len(tr) % cfg.batch_size == 1)),   # a last batch of one is skipped
                "probe_objects": len(lab), "seconds": time.time() - t_start,
                "device": str(dev), "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None:
