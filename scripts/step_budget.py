@@ -18,6 +18,7 @@ def settings(sc):
     every = sc.counts["train"]
     objs = sorted({sc.train_objects or every, sc.aug_objects or every, max(sc.scaling_objects, default=every)})
     out = [(f"{sc.model}/{n}", sc.model, n, sc.model_kwargs) for n in objs]
+    if sc.experiments is not None and not {"augmentations", "shapes3d"} & set(sc.experiments): return out   # no table trains the other models
     return out + [(f"{m}/{sc.aug_objects or every}", m, sc.aug_objects or every, {}) for m in sc.aug_models if m != sc.model]
 
 def main(argv=None):

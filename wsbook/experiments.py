@@ -19,10 +19,11 @@ from .data import fit_store, load_source, load_store, read_manifest, store_info
 from .train import TrainConfig, ContrastiveConfig, train, train_contrastive, steps_per_epoch
 
 # %% auto #0
-__all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'Scale', 'eval_every', 'get_scale', 'data_root',
-           'results_dir', 'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many', 'views_config',
-           'mean_std', 'fmt', 'effect', 'data_equivalence', 'save_results', 'save_figure', 'results_table',
-           'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'reproduce', 'record_reproduction']
+__all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'TIME_FORMAT', 'Scale', 'eval_every', 'get_scale',
+           'data_root', 'results_dir', 'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many',
+           'views_config', 'mean_std', 'fmt', 'effect', 'data_equivalence', 'save_results', 'save_figure',
+           'results_table', 'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'earlier_pieces',
+           'Heartbeat', 'reproduce', 'record_reproduction']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -327,40 +328,86 @@ def write_summary(root=None, experiments: Sequence[str] = EXPERIMENTS) -> list[d
     (res / "summary.md").write_text("\n".join(md) + "\n")
     return rows
 
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+def _ts(stamp: str) -> float: return time.mktime(time.strptime(stamp, TIME_FORMAT))
+
+def earlier_pieces(run_file: Path, scale: str, experiments: Sequence[str]) -> list[dict]:
+    """The pieces of an interrupted reproduction of the same scale and experiments recorded in `run_file`:
+    a long run may take several sittings, and its wall time is the sum of theirs."""
+    if not run_file.exists(): return []
+    old = json.loads(run_file.read_text())
+    if "finished" in old or old.get("scale") != scale or old.get("experiments") != list(experiments): return []
+    last = old.get("updated") or old["started"]
+    piece = {"started": old["started"], "updated": last, "commit": old.get("commit"), "dirty": old.get("dirty"),
+             "wall_s": round(_ts(last) - _ts(old["started"]), 1), "seconds": dict(old.get("seconds", {}))}
+    if old.get("running"):           # the experiment it was in when it stopped: its time up to the last heartbeat
+        e, since = old["running"]["experiment"], old["running"]["since"]
+        piece["seconds"][e] = round(piece["seconds"].get(e, 0) + _ts(last) - _ts(since), 1)
+    return old.get("pieces", []) + [piece]
+
+class Heartbeat:
+    "Rewrites `run_file` (with `updated`: now) every `every` seconds while a reproduction runs, so an interrupted one still says how long it ran."
+    def __init__(self, run_file: Path, run: dict, every: float = 30):
+        import threading
+        self.file, self.run, self.every, self.stop = run_file, run, every, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+    def write(self):
+        from wsbook.data import _atomic_write_json
+        self.run["updated"] = time.strftime(TIME_FORMAT); _atomic_write_json(self.file, self.run)
+    def _loop(self):
+        while not self.stop.wait(self.every): self.write()
+    def __enter__(self): self.write(); self.thread.start(); return self
+    def __exit__(self, *exc): self.stop.set(); self.thread.join(); self.write()
+
+def _total(pieces: list[dict], seconds: dict) -> dict:
+    "Seconds per phase over every piece of a reproduction."
+    out = dict(seconds)
+    for p in pieces:
+        for k, v in p["seconds"].items(): out[k] = round(out.get(k, 0) + v, 1)
+    return out
+
 def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments: Sequence[str] | None = None,
               progress: bool = True, record: str | None = None) -> list[dict]:
-    "Fit the data, run every experiment notebook with papermill, and write the summary (and the recorded run `record`)."
+    """Fit the data, run every experiment notebook with papermill, and write the summary (and the recorded run `record`).
+    Interrupted, the same call finishes it: finished training runs are reused, and the earlier pieces' time is kept."""
     import papermill as pm
     from wsbook.site import clean_notebook
     sc = get_scale(scale); exps = list(experiments or sc.experiments or EXPERIMENTS)
     for e in exps:
         if e not in EXPERIMENTS: raise ValueError(f"unknown experiment {e!r}; valid: {', '.join(EXPERIMENTS)}")
-    root = data_root(root); nbdir = experiments_dir()
+    root = data_root(root); nbdir = experiments_dir(); f = root / "results" / "run.json"
     (root / "results").mkdir(parents=True, exist_ok=True)
     from wsbook.records import git_state
     sha, dirty = git_state()        # the code that runs, as it is when the run starts (a later commit may record it)
-    run = {"scale": sc.name, "device": device, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "experiments": exps,
-           "commit": sha, "dirty": dirty, **machine_info(device)}
-    (root / "results" / "run.json").write_text(json.dumps(run, indent=1))
+    pieces = earlier_pieces(f, sc.name, exps)
+    run = {"scale": sc.name, "device": device, "started": time.strftime(TIME_FORMAT), "experiments": exps,
+           "commit": sha, "dirty": dirty, **machine_info(device), "pieces": pieces, "seconds": {}}
     t0 = time.time()
-    prepare_data(sc, root, device, exps)
-    timings = {"fit_data": round(time.time() - t0, 1)}
-    for e in exps:
-        if e == "shapes3d" and "shapes3d" not in _sources(): continue
-        out = results_dir(e, root) / f"{e}.ipynb"; t1 = time.time()
-        print(f"wsbook reproduce: running experiment {e} ({sc.name}) -> {out}", flush=True)
-        try:
-            pm.execute_notebook(str(nbdir / f"{e}.ipynb"), str(out), parameters={"scale": sc.name, "device": device, "root": str(root)},
-                                kernel_name="python3", progress_bar=progress, cwd=str(out.parent))
-        except pm.PapermillExecutionError as err:
-            raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
-        clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
-        timings[e] = round(time.time() - t1, 1)
-    rows = write_summary(root)          # every experiment with results, not only the ones run now
-    run.update({"finished": time.strftime("%Y-%m-%d %H:%M:%S"), "seconds": timings, "total_seconds": round(time.time() - t0, 1)})
-    (root / "results" / "run.json").write_text(json.dumps(run, indent=1))
+    with Heartbeat(f, run) as beat:
+        run["running"] = {"experiment": "fit_data", "since": run["started"]}
+        prepare_data(sc, root, device, exps)
+        run["seconds"]["fit_data"] = round(time.time() - t0, 1)
+        for e in exps:
+            if e == "shapes3d" and "shapes3d" not in _sources(): continue
+            out = results_dir(e, root) / f"{e}.ipynb"; t1 = time.time()
+            run["running"] = {"experiment": e, "since": time.strftime(TIME_FORMAT)}; beat.write()
+            print(f"wsbook reproduce: running experiment {e} ({sc.name}) -> {out}", flush=True)
+            try:
+                pm.execute_notebook(str(nbdir / f"{e}.ipynb"), str(out), parameters={"scale": sc.name, "device": device, "root": str(root)},
+                                    kernel_name="python3", progress_bar=progress, cwd=str(out.parent))
+            except pm.PapermillExecutionError as err:
+                raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
+            clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
+            run["seconds"][e] = round(time.time() - t1, 1)
+        rows = write_summary(root)          # every experiment with results, not only the ones run now
+        run.pop("running")
+        run.update({"finished": time.strftime(TIME_FORMAT), "piece_seconds": round(time.time() - t0, 1),
+                    "total_seconds": round(time.time() - t0 + sum(p["wall_s"] for p in pieces), 1),
+                    "seconds": _total(pieces, run["seconds"])})
     if record: print(f"wsbook reproduce: recorded run {record_reproduction(record, root)}", flush=True)
     return rows
+
 
 # %% ../nbs/09_experiments.ipynb #2c84de96
 def _strip(v, drop=("history",)):
@@ -379,7 +426,10 @@ def record_reproduction(name: str, root=None, out=None, overwrite: bool = False)
     exps = {e: _strip(json.loads((res / e / "results.json").read_text())["results"]) for e in run["experiments"] if (res / e / "results.json").exists()}
     sc = get_scale(run["scale"])
     params = {"command": f"wsbook reproduce --scale {run['scale']}", "experiments": run["experiments"], "scale": asdict(sc)}
-    results = {"summary": json.loads((res / "summary.json").read_text()), "seconds": run["seconds"], "experiments": exps}
+    pieces = run.get("pieces", [])    # the sittings of an interrupted run, each with its commit and wall time
+    results = {"summary": json.loads((res / "summary.json").read_text()), "seconds": run["seconds"], "experiments": exps,
+               "pieces": pieces + [{"started": run["started"], "updated": run["finished"], "commit": run.get("commit"),
+                                    "dirty": run.get("dirty"), "wall_s": run.get("piece_seconds", run["total_seconds"])}]}
     return record_run(name, "reproduce", run["scale"], params, results, run["total_seconds"], run.get("device", "auto"),
-                      root=out, overwrite=overwrite, commit=run.get("commit"), started=run["started"], finished=run["finished"],
-                      started_dirty=run.get("dirty"))
+                      root=out, overwrite=overwrite, commit=run.get("commit"), started=(pieces[0] if pieces else run)["started"],
+                      finished=run["finished"], started_dirty=any([run.get("dirty")] + [p.get("dirty") for p in pieces]))
