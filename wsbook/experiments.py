@@ -333,11 +333,11 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 def _ts(stamp: str) -> float: return time.mktime(time.strptime(stamp, TIME_FORMAT))
 
 def earlier_pieces(run_file: Path, scale: str, experiments: Sequence[str]) -> list[dict]:
-    """The pieces of an interrupted reproduction of the same scale and experiments recorded in `run_file`:
+    """The pieces of an interrupted reproduction of the same scale and experiments (in any order) recorded in `run_file`:
     a long run may take several sittings, and its wall time is the sum of theirs."""
     if not run_file.exists(): return []
     old = json.loads(run_file.read_text())
-    if "finished" in old or old.get("scale") != scale or old.get("experiments") != list(experiments): return []
+    if "finished" in old or old.get("scale") != scale or sorted(old.get("experiments", [])) != sorted(experiments): return []
     last = old.get("updated") or old["started"]
     piece = {"started": old["started"], "updated": last, "commit": old.get("commit"), "dirty": old.get("dirty"),
              "wall_s": round(_ts(last) - _ts(old["started"]), 1), "seconds": dict(old.get("seconds", {}))}
@@ -427,7 +427,8 @@ def record_reproduction(name: str, root=None, out=None, overwrite: bool = False)
     sc = get_scale(run["scale"])
     params = {"command": f"wsbook reproduce --scale {run['scale']}", "experiments": run["experiments"], "scale": asdict(sc)}
     pieces = run.get("pieces", [])    # the sittings of an interrupted run, each with its commit and wall time
-    results = {"summary": json.loads((res / "summary.json").read_text()), "seconds": run["seconds"], "experiments": exps,
+    rows = [r for r in json.loads((res / "summary.json").read_text()) if r["experiment"] in run["experiments"]]   # not another scale's leftovers
+    results = {"summary": rows, "seconds": run["seconds"], "experiments": exps,
                "pieces": pieces + [{"started": run["started"], "updated": run["finished"], "commit": run.get("commit"),
                                     "dirty": run.get("dirty"), "wall_s": run.get("piece_seconds", run["total_seconds"])}]}
     return record_run(name, "reproduce", run["scale"], params, results, run["total_seconds"], run.get("device", "auto"),
