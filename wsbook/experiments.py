@@ -76,10 +76,11 @@ SCALES = {
                    recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
                    model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
-    # budgets provisional until `python scripts/step_budget.py --scale medium` is recorded (see the Scales section)
+    # budgets from results/medium-budget.json (scripts/step_budget.py --scale medium; see the Scales section)
     "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, views=4, fit_steps=500, epochs=30,
                     batch_size=64, train_steps=2000, mixup_steps=2000, scaling_objects=(160, 500, 1600, 5000), scaling_steps=2000,
-                    experiments=("views", "generalization", "mixup", "scaling"),
+                    scaling_arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned"),
+                    experiments=("scaling", "views", "generalization", "mixup"),
                     model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
     "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, views=10, fit_steps=1000, epochs=200,
                    aug_models=("mlp", "dws", "nfn", "gnn", "transformer"), scaling_objects=(550, 1700, 5500, 17000, 55000),
