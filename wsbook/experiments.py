@@ -352,10 +352,13 @@ class Heartbeat:
     def __init__(self, run_file: Path, run: dict, every: float = 30):
         import threading
         self.file, self.run, self.every, self.stop = run_file, run, every, threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread, self.lock = threading.Thread(target=self._loop, daemon=True), threading.Lock()
     def write(self):
         from wsbook.data import _atomic_write_json
-        self.run["updated"] = time.strftime(TIME_FORMAT); _atomic_write_json(self.file, self.run)
+        with self.lock:                 # one writer at a time: both threads write through the same temporary file
+            self.run["updated"] = time.strftime(TIME_FORMAT)
+            try: _atomic_write_json(self.file, json.loads(json.dumps(self.run)))
+            except RuntimeError: pass   # the run changed while it was copied: the next beat writes it
     def _loop(self):
         while not self.stop.wait(self.every): self.write()
     def __enter__(self): self.write(); self.thread.start(); return self
