@@ -40,8 +40,8 @@ def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_r
     import shutil
     root = tmp_path / "data"; shutil.copytree(tiny_reproduction, root)       # leave the shared reproduction intact
     shutil.rmtree(root / "results")
-    nbs = tmp_path / "nbs"; nbs.mkdir()
-    (nbs / "views.ipynb").write_text((ex.experiments_dir() / "views.ipynb").read_text())
+    nbs, src = tmp_path / "nbs", ex.experiments_dir(); nbs.mkdir()
+    (nbs / "views.ipynb").write_text((src / "views.ipynb").read_text())
     bad = nbformat.read(ex.experiments_dir() / "generalization.ipynb", as_version=4)
     bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken notebook')"))
     nbformat.write(bad, nbs / "generalization.ipynb")
@@ -50,7 +50,30 @@ def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_r
         ex.reproduce("tiny", "cpu", root, ["views", "generalization"], progress=False)
     assert (root / "results" / "views" / "results.json").exists()
     assert not (root / "results" / "generalization" / "results.json").exists()
+    stopped = json.loads((root / "results" / "run.json").read_text())
+    assert "finished" not in stopped and stopped["running"]["experiment"] == "generalization"
+    # the same command, once the notebook is fixed, finishes the run and counts the first sitting's time
+    (nbs / "generalization.ipynb").write_text((src / "generalization.ipynb").read_text())
+    ex.reproduce("tiny", "cpu", root, ["generalization", "views"], progress=False)
+    run = json.loads((root / "results" / "run.json").read_text())
+    assert "finished" in run and len(run["pieces"]) == 1 and run["pieces"][0]["started"] == stopped["started"]
+    assert run["pieces"][0]["wall_s"] >= stopped["seconds"]["views"] - 1       # the first sitting ran views, at least
+    assert run["total_seconds"] > run["piece_seconds"]
+    assert run["seconds"]["views"] >= run["pieces"][0]["seconds"]["views"]
+    assert (root / "results" / "generalization" / "results.json").exists()
 
 def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="valid scales: tiny, smoke, medium, paper"): ex.get_scale("huge")
     with pytest.raises(ValueError, match="unknown experiment 'nope'"): ex.reproduce("tiny", experiments=["nope"])
+
+@pytest.mark.parametrize("name", list(ex.SCALES))
+def test_every_scale_names_real_arms_and_experiments(name):
+    "A typo in a scale's arms would only show hours into its run: every name must resolve now."
+    from wsbook.augment import get_augmentation
+    from wsbook.train import MIXUPS
+    sc = ex.get_scale(name)
+    assert set(sc.experiments or ex.EXPERIMENTS) <= set(ex.EXPERIMENTS)
+    for arm in sc.scaling_arms:
+        if arm.startswith("mixup_"): assert arm.split("_", 1)[1] in MIXUPS, arm
+        elif arm != "none": get_augmentation(arm)
+    assert list(sc.scaling_objects) == sorted(sc.scaling_objects) and max(sc.scaling_objects, default=0) <= sc.counts["train"]
