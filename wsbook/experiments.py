@@ -331,20 +331,29 @@ def write_summary(root=None, experiments: Sequence[str] = EXPERIMENTS) -> list[d
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-def _ts(stamp: str) -> float: return time.mktime(time.strptime(stamp, TIME_FORMAT))
+def _stamp(run: dict, key: str, t: float | None = None):
+    "Set `run[key]` to a readable local time and `run[key + '_at']` to seconds since the epoch (what time arithmetic uses: no DST)."
+    t = time.time() if t is None else t
+    run[key], run[f"{key}_at"] = time.strftime(TIME_FORMAT, time.localtime(t)), round(t, 1)
+
+def _at(d: dict, key: str) -> float:
+    "`d[key]` in seconds since the epoch (a run.json of an older wsbook has only the local-time string)."
+    return d[f"{key}_at"] if f"{key}_at" in d else time.mktime(time.strptime(d[key], TIME_FORMAT))
 
 def earlier_pieces(run_file: Path, scale: str, experiments: Sequence[str]) -> list[dict]:
     """The pieces of an interrupted reproduction of the same scale and experiments (in any order) recorded in `run_file`:
-    a long run may take several sittings, and its wall time is the sum of theirs."""
+    a long run may be done in several pieces, and its wall time is the sum of theirs."""
     if not run_file.exists(): return []
-    old = json.loads(run_file.read_text())
+    try: old = json.loads(run_file.read_text())
+    except json.JSONDecodeError: return []      # not a run this wsbook wrote (its writes are atomic): start afresh
     if "finished" in old or old.get("scale") != scale or sorted(old.get("experiments", [])) != sorted(experiments): return []
-    last = old.get("updated") or old["started"]
-    piece = {"started": old["started"], "updated": last, "commit": old.get("commit"), "dirty": old.get("dirty"),
-             "wall_s": round(_ts(last) - _ts(old["started"]), 1), "seconds": dict(old.get("seconds", {}))}
-    if old.get("running"):           # the experiment it was in when it stopped: its time up to the last heartbeat
-        e, since = old["running"]["experiment"], old["running"]["since"]
-        piece["seconds"][e] = round(piece["seconds"].get(e, 0) + _ts(last) - _ts(since), 1)
+    start = _at(old, "started"); last = _at(old, "updated") if "updated" in old else start
+    piece = {"started": old["started"], "updated": old.get("updated", old["started"]), "commit": old.get("commit"),
+             "dirty": old.get("dirty"), "device": old.get("device"), "wall_s": round(last - start, 1),
+             "seconds": dict(old.get("seconds", {}))}
+    if old.get("running"):           # the phase it was in when it stopped: its time up to the last heartbeat
+        e = old["running"]["experiment"]
+        piece["seconds"][e] = round(piece["seconds"].get(e, 0) + last - _at(old["running"], "since"), 1)
     return old.get("pieces", []) + [piece]
 
 class Heartbeat:
@@ -356,11 +365,17 @@ class Heartbeat:
     def write(self):
         from wsbook.data import _atomic_write_json
         with self.lock:                 # one writer at a time: both threads write through the same temporary file
-            self.run["updated"] = time.strftime(TIME_FORMAT)
-            try: _atomic_write_json(self.file, json.loads(json.dumps(self.run)))
-            except RuntimeError: pass   # the run changed while it was copied: the next beat writes it
+            _stamp(self.run, "updated"); _atomic_write_json(self.file, self.run)
     def _loop(self):
-        while not self.stop.wait(self.every): self.write()
+        while not self.stop.wait(self.every):
+            try: self.write()
+            except OSError as e: print(f"wsbook reproduce: could not update {self.file} ({e}); retrying", file=sys.stderr)
+    def running(self, phase: str | None):
+        "Say which phase runs now (None: none), and write it at once."
+        with self.lock:
+            if phase is None: self.run.pop("running", None)
+            else: r = {"experiment": phase}; _stamp(r, "since"); self.run["running"] = r
+        self.write()
     def __enter__(self): self.write(); self.thread.start(); return self
     def __exit__(self, *exc): self.stop.set(); self.thread.join(); self.write()
 
@@ -385,17 +400,18 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     from wsbook.records import git_state
     sha, dirty = git_state()        # the code that runs, as it is when the run starts (a later commit may record it)
     pieces = earlier_pieces(f, sc.name, exps)
-    run = {"scale": sc.name, "device": device, "started": time.strftime(TIME_FORMAT), "experiments": exps,
-           "commit": sha, "dirty": dirty, **machine_info(device), "pieces": pieces, "seconds": {}}
-    t0 = time.time()
+    if record: _check_new_record(record)       # before hours of work, not after
+    run = {"scale": sc.name, "device": device, "experiments": exps, "commit": sha, "dirty": dirty, **machine_info(device),
+           "pieces": pieces, "seconds": {}}
+    _stamp(run, "started"); t0 = run["started_at"]; mine = run["seconds"]
     with Heartbeat(f, run) as beat:
-        run["running"] = {"experiment": "fit_data", "since": run["started"]}
+        beat.running("fit_data")
         prepare_data(sc, root, device, exps)
-        run["seconds"]["fit_data"] = round(time.time() - t0, 1)
+        mine["fit_data"] = round(time.time() - t0, 1); beat.running(None)
         for e in exps:
             if e == "shapes3d" and "shapes3d" not in _sources(): continue
             out = results_dir(e, root) / f"{e}.ipynb"; t1 = time.time()
-            run["running"] = {"experiment": e, "since": time.strftime(TIME_FORMAT)}; beat.write()
+            beat.running(e)
             print(f"wsbook reproduce: running experiment {e} ({sc.name}) -> {out}", flush=True)
             try:
                 pm.execute_notebook(str(nbdir / f"{e}.ipynb"), str(out), parameters={"scale": sc.name, "device": device, "root": str(root)},
@@ -403,12 +419,13 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
             except pm.PapermillExecutionError as err:
                 raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
             clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
-            run["seconds"][e] = round(time.time() - t1, 1)
+            mine[e] = round(time.time() - t1, 1); beat.running(None)
         rows = write_summary(root)          # every experiment with results, not only the ones run now
-        run.pop("running")
-        run.update({"finished": time.strftime(TIME_FORMAT), "piece_seconds": round(time.time() - t0, 1),
-                    "total_seconds": round(time.time() - t0 + sum(p["wall_s"] for p in pieces), 1),
-                    "seconds": _total(pieces, run["seconds"])})
+        with beat.lock:
+            _stamp(run, "finished")
+            run.update({"piece_seconds": mine, "piece_wall_s": round(run["finished_at"] - t0, 1),
+                        "total_seconds": round(run["finished_at"] - t0 + sum(p["wall_s"] for p in pieces), 1),
+                        "seconds": _total(pieces, mine)})
     if record: print(f"wsbook reproduce: recorded run {record_reproduction(record, root)}", flush=True)
     return rows
 
@@ -430,11 +447,20 @@ def record_reproduction(name: str, root=None, out=None, overwrite: bool = False)
     exps = {e: _strip(json.loads((res / e / "results.json").read_text())["results"]) for e in run["experiments"] if (res / e / "results.json").exists()}
     sc = get_scale(run["scale"])
     params = {"command": f"wsbook reproduce --scale {run['scale']}", "experiments": run["experiments"], "scale": asdict(sc)}
-    pieces = run.get("pieces", [])    # the sittings of an interrupted run, each with its commit and wall time
     rows = [r for r in json.loads((res / "summary.json").read_text()) if r["experiment"] in run["experiments"]]   # not another scale's leftovers
-    results = {"summary": rows, "seconds": run["seconds"], "experiments": exps,
-               "pieces": pieces + [{"started": run["started"], "updated": run["finished"], "commit": run.get("commit"),
-                                    "dirty": run.get("dirty"), "wall_s": run.get("piece_seconds", run["total_seconds"])}]}
+    pieces = run.get("pieces", []) + [{"started": run["started"], "updated": run["finished"], "commit": run.get("commit"),
+                                       "dirty": run.get("dirty"), "device": run.get("device"),
+                                       "wall_s": run.get("piece_wall_s", run["total_seconds"]), "seconds": run.get("piece_seconds", run["seconds"])}]
+    results = {"summary": rows, "seconds": run["seconds"], "experiments": exps, "pieces": pieces,
+               "commits": sorted({p["commit"] for p in pieces if p["commit"]})}    # more than one: the code changed between pieces
+    dirty = [p["dirty"] for p in pieces if p["dirty"] is not None]
     return record_run(name, "reproduce", run["scale"], params, results, run["total_seconds"], run.get("device", "auto"),
-                      root=out, overwrite=overwrite, commit=run.get("commit"), started=(pieces[0] if pieces else run)["started"],
-                      finished=run["finished"], started_dirty=any([run.get("dirty")] + [p.get("dirty") for p in pieces]))
+                      root=out, overwrite=overwrite, commit=run.get("commit"), started=pieces[0]["started"],
+                      finished=run["finished"], started_dirty=any(dirty) if dirty else None)
+
+def _check_new_record(name: str, out=None):
+    "Refuse a recorded-run name that is taken, before the run it would record."
+    from wsbook.records import repo_root
+    p = Path(out or repo_root() / "results") / f"{name}.json"
+    if p.exists(): raise FileExistsError(f"{p}: a recorded run of that name exists; choose another --record NAME (or remove it)")
+
