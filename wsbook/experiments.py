@@ -341,6 +341,11 @@ def _at(d: dict, key: str) -> float:
     "`d[key]` in seconds since the epoch (a run.json of an older wsbook has only the local-time string)."
     return d[f"{key}_at"] if f"{key}_at" in d else time.mktime(time.strptime(d[key], TIME_FORMAT))
 
+def _piece(run: dict, end: str, wall_s: float, seconds: dict) -> dict:
+    "One piece of a reproduction, as `run.json` lists it: when, which code, what it ran and for how long."
+    return {"started": run["started"], "updated": run.get(end, run["started"]), "experiments": run.get("experiments"),
+            "commit": run.get("commit"), "dirty": run.get("dirty"), "device": run.get("device"), "wall_s": wall_s, "seconds": seconds}
+
 def earlier_pieces(run_file: Path, scale: str) -> list[dict]:
     """The pieces of an interrupted reproduction of the same scale recorded in `run_file`: a long run may be done in
     several pieces, each reusing what the earlier ones finished (INR stores, training runs), so its wall time is the
@@ -350,9 +355,7 @@ def earlier_pieces(run_file: Path, scale: str) -> list[dict]:
     except json.JSONDecodeError: return []      # not a run this wsbook wrote (its writes are atomic): start afresh
     if "finished" in old or old.get("scale") != scale: return []
     start = _at(old, "started"); last = _at(old, "updated") if "updated" in old else start
-    piece = {"started": old["started"], "updated": old.get("updated", old["started"]), "experiments": old.get("experiments"), "commit": old.get("commit"),
-             "dirty": old.get("dirty"), "device": old.get("device"), "wall_s": round(last - start, 1),
-             "seconds": dict(old.get("seconds", {}))}
+    piece = _piece(old, "updated", round(last - start, 1), dict(old.get("seconds", {})))
     if old.get("running"):           # the phase it was in when it stopped: its time up to the last heartbeat
         e = old["running"]["experiment"]
         piece["seconds"][e] = round(piece["seconds"].get(e, 0) + last - _at(old["running"], "since"), 1)
@@ -372,11 +375,13 @@ class Heartbeat:
         while not self.stop.wait(self.every):
             try: self.write()
             except OSError as e: print(f"wsbook reproduce: could not update {self.file} ({e}); retrying", file=sys.stderr)
-    def running(self, phase: str | None):
-        "Say which phase runs now (None: none), and write it at once."
-        with self.lock:
-            if phase is None: self.run.pop("running", None)
-            else: r = {"experiment": phase}; _stamp(r, "since"); self.run["running"] = r
+    def running(self, phase: str):
+        "Say which phase runs now, and write it at once."
+        with self.lock: r = {"experiment": phase}; _stamp(r, "since"); self.run["running"] = r
+        self.write()
+    def done(self, phase: str, seconds: float):
+        "Record a finished phase's seconds (under the lock: the beat thread may be copying the run), and write it at once."
+        with self.lock: self.run["seconds"][phase] = round(seconds, 1); self.run.pop("running", None)
         self.write()
     def __enter__(self): self.write(); self.thread.start(); return self
     def __exit__(self, *exc): self.stop.set(); self.thread.join(); self.write()
@@ -409,7 +414,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     with Heartbeat(f, run) as beat:
         beat.running("fit_data")
         prepare_data(sc, root, device, exps)
-        mine["fit_data"] = round(time.time() - t0, 1); beat.running(None)
+        beat.done("fit_data", time.time() - t0)
         for e in exps:
             if e == "shapes3d" and "shapes3d" not in _sources(): continue
             out = results_dir(e, root) / f"{e}.ipynb"; t1 = time.time()
@@ -421,7 +426,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
             except pm.PapermillExecutionError as err:
                 raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
             clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
-            mine[e] = round(time.time() - t1, 1); beat.running(None)
+            beat.done(e, time.time() - t1)
         rows = write_summary(root)          # every experiment with results, not only the ones run now
         with beat.lock:
             _stamp(run, "finished")
@@ -450,9 +455,7 @@ def record_reproduction(name: str, root=None, out=None, overwrite: bool = False)
     sc = get_scale(run["scale"])
     params = {"command": f"wsbook reproduce --scale {run['scale']}", "experiments": run["experiments"], "scale": asdict(sc)}
     rows = [r for r in json.loads((res / "summary.json").read_text()) if r["experiment"] in run["experiments"]]   # not another scale's leftovers
-    pieces = run.get("pieces", []) + [{"started": run["started"], "updated": run["finished"], "experiments": run["experiments"], "commit": run.get("commit"),
-                                       "dirty": run.get("dirty"), "device": run.get("device"),
-                                       "wall_s": run.get("piece_wall_s", run["total_seconds"]), "seconds": run.get("piece_seconds", run["seconds"])}]
+    pieces = run.get("pieces", []) + [_piece(run, "finished", run.get("piece_wall_s", run["total_seconds"]), run.get("piece_seconds", run["seconds"]))]
     results = {"summary": rows, "seconds": run["seconds"], "experiments": exps, "pieces": pieces,
                "commits": sorted({p["commit"] for p in pieces if p["commit"]})}    # more than one: the code changed between pieces
     dirty = [p["dirty"] for p in pieces if p["dirty"] is not None]
