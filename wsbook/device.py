@@ -12,8 +12,8 @@ from typing import Callable, Sequence
 import torch
 
 # %% auto #0
-__all__ = ['AMP_DEVICES', 'resolve_device', 'synchronize', 'amp_autocast', 'dist_backend', 'is_oom', 'free_memory', 'grow',
-           'device_info']
+__all__ = ['MALLOPT', 'AMP_DEVICES', 'resolve_device', 'synchronize', 'keep_freed_memory', 'amp_autocast', 'dist_backend',
+           'is_oom', 'free_memory', 'grow', 'device_info']
 
 # %% ../nbs/00a_device.ipynb #4ae47d83
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -36,6 +36,25 @@ def synchronize(device) -> None:
     dev = torch.device(device)
     if dev.type == "cuda": torch.cuda.synchronize(dev)
     elif dev.type == "mps": torch.mps.synchronize()
+
+# %% ../nbs/00a_device.ipynb #add2db17
+# mallopt's parameter numbers (glibc's malloc.h) and the values wsbook asks for
+MALLOPT = {"M_TRIM_THRESHOLD": (-1, 1 << 30), "M_TOP_PAD": (-2, 64 << 20), "M_MMAP_THRESHOLD": (-3, 32 << 20)}
+_malloc_done: dict | None = None
+
+def _glibc():
+    import ctypes, ctypes.util
+    if platform.system() != "Linux" or not platform.libc_ver()[0] == "glibc": return None
+    try: return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError: return None
+
+def keep_freed_memory() -> dict:
+    "Keep freed blocks (up to 32 MB) in glibc's heap for reuse instead of `mmap`/`munmap` on every step; what was set (empty where not glibc, or with WSBOOK_MALLOC=0)."
+    global _malloc_done
+    if _malloc_done is not None: return _malloc_done
+    libc = None if os.environ.get("WSBOOK_MALLOC", "1") == "0" else _glibc()
+    _malloc_done = {} if libc is None else {k: v for k, (param, v) in MALLOPT.items() if libc.mallopt(param, v) == 1}
+    return _malloc_done
 
 # %% ../nbs/00a_device.ipynb #ad7d5cac
 AMP_DEVICES = ("cuda",)

@@ -80,7 +80,7 @@ SCALES = {
     # budgets from results/medium-budget.json (scripts/step_budget.py --scale medium; see the Scales section)
     "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, views=4, fit_steps=500, epochs=30,
                     batch_size=64, train_steps=4500, mixup_steps=4500, scaling_objects=(160, 500, 1600, 5000), scaling_steps=4500,
-                    scaling_arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned"), views_seeds=(0, 1),
+                    scaling_arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned"), views_seeds=(0, 1), eval_steps=200,
                     experiments=("scaling", "views", "generalization"),   # MixUp and views' third seed traded for the 3-hour bound
                     model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
     "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, views=10, fit_steps=1000, epochs=200,

@@ -21,7 +21,7 @@ __all__ = ['LOSSES', 'CPU_CHUNKS', 'inr_seeds', 'init_batch', 'chunk_rates', 'pi
            'bench_fit_3d']
 
 # %% ../nbs/02_fit.ipynb #50d49972
-from .device import resolve_device, synchronize, grow
+from .device import resolve_device, synchronize, grow, keep_freed_memory
 
 # %% ../nbs/02_fit.ipynb #121c2c5a
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -166,7 +166,7 @@ def fit_inrs(coords: Tensor, targets: Tensor, sizes: Sequence[int], seeds, recip
              steps: int | None = None, target: float | None = None, loss: str = "mse", chunk: int | None = None,
              device: str = "auto", pbar=None) -> FitResult:
     "Fit one INR per row of `targets` (N, P, out) at `coords` ((P, d) or (N, P, d)), seeded by `seeds`."
-    r, dev = get_recipe(recipe), resolve_device(device)
+    r, dev = get_recipe(recipe), resolve_device(device); keep_freed_memory()
     if loss not in LOSSES: raise ValueError(f"unknown loss {loss!r}; valid: {', '.join(LOSSES)}")
     steps = r.steps if steps is None else steps
     target = (r.target_psnr if loss == "mse" else math.inf) if target is None else target

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 import wsbook
 from .weights import WeightSpace
 from .fit import resolve_device
-from .device import amp_autocast, dist_backend
+from .device import amp_autocast, dist_backend, keep_freed_memory
 from .data import INRDataset, load_store
 from .augment import make_pipeline, one_hot, parse_names, MixUp, AUGMENTATIONS
 from .models import make_model, MODELS
@@ -198,7 +198,7 @@ def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
 def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | None = None, resume: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict:
     "Train a classifier on an INR dataset; returns (and writes to `out/metrics.json`) the metrics. `stop_after` epochs: pause (resume later)."
-    cfg.check(); rank, world = dist_info(cfg.device)
+    cfg.check(); rank, world = dist_info(cfg.device); keep_freed_memory()
     dev = resolve_device(cfg.device)
     if dev.type == "cuda" and world > 1: dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
@@ -356,7 +356,7 @@ def linear_probe(x_tr: Tensor, y_tr: Tensor, x_va: Tensor, y_va: Tensor, x_te: T
 def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out: str | Path | None = None,
                       progress: bool = True) -> dict:
     "Contrastive pre-training with augmentation views, then a linear probe on `embed`; returns the metrics."
-    dev = resolve_device(cfg.device)
+    dev = resolve_device(cfg.device); keep_freed_memory()
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
     tr = train_indices(ds, cfg.train_views, None, cfg.seed)
     va, te = ds.indices("val", 1), ds.indices("test", 1)
