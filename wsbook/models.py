@@ -6,18 +6,18 @@ Docs: https://wsbook.github.io/wsbook/models.html.md"""
 
 # %% ../nbs/06_models.ipynb #8c294695
 from __future__ import annotations
-import inspect, time
+import inspect, json, os, subprocess, sys, time
 from typing import Iterator, Sequence
 import torch
 import torch.nn.functional as F
 from .weights import WeightSpace
-from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES
+from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES, keep_freed_memory
 from .nets import WSModel, MLPNet, TransformerNet
 from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
 
 # %% auto #0
-__all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train']
+__all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train', 'bench_allocator']
 
 # %% ../nbs/06_models.ipynb #688bd02f
 MODELS: dict[str, type[WSModel]] = {"mlp": MLPNet, "dws": DWSNet, "dws_wsbook": WsbookDWSNet, "nfn": NFNet, "gnn": GNNNet,
@@ -58,6 +58,7 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
                 amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
     "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
     dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
+    keep_freed_memory()   # as `train` does
     g = torch.Generator().manual_seed(0)
     ws = _bench_batch(sizes, batch, g).to(dev)
     y = torch.randint(0, n_out, (batch,), generator=g).to(dev)
@@ -83,3 +84,34 @@ def _bench_batch(sizes, batch, g):
     "Freshly initialised SIRENs, the authors' init (U(+-sqrt(6/fan_in)/30), zero biases), without importing `wsbook.inr`."
     ws = [(torch.rand(batch, o, i, generator=g) * 2 - 1) * (6 / i) ** 0.5 / 30 for i, o in zip(sizes[:-1], sizes[1:])]
     return WeightSpace(ws, [torch.zeros(batch, o) for o in sizes[1:]])
+
+# %% ../nbs/06_models.ipynb #77c54ec8
+_CHILD = """
+import json, sys, torch
+from wsbook.models import make_model, _bench_batch, _train_rate
+from wsbook.device import keep_freed_memory
+keep_freed_memory(); torch.set_num_threads(1)
+model, batch, steps, kw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+g = torch.Generator().manual_seed(0); torch.manual_seed(0)
+ws, y = _bench_batch((2, 32, 32, 1), batch, g), torch.randint(0, 10, (batch,), generator=g)
+m = make_model(model, (2, 32, 32, 1), 10, **kw).train()
+print(_train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device("cpu"), False, 3, steps)[0])
+"""
+
+def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = 2,
+                    model_kwargs: dict | None = None) -> Iterator[dict]:
+    "Training samples/s on the CPU (one thread) with `keep_freed_memory` on vs off, each in fresh processes; one `wsbook bench` record."
+    kw = {"set_layer": "linear"} if model_kwargs is None and model == "dws_wsbook" else (model_kwargs or {})
+    steps = 3 if quick else 40
+    def rate(on: bool) -> float:
+        env = {**os.environ, "WSBOOK_MALLOC": "1" if on else "0"}
+        r = subprocess.run([sys.executable, "-c", _CHILD, model, str(batch), str(steps), json.dumps(kw)], env=env,
+                           capture_output=True, text=True)
+        if r.returncode: raise RuntimeError(f"bench_allocator: the child process failed:\n{r.stderr[-2000:]}")
+        return float(r.stdout.strip().splitlines()[-1])
+    on, off = [], []
+    for _ in range(rounds): on.append(rate(True)); off.append(rate(False))
+    yield {"bench": "train", "case": f"{model}_keep_freed_memory", "value": round(max(on), 1), "unit": "samples/s",
+           "baseline": round(max(off), 1), "ratio": round(max(on) / max(off), 2), "batch": batch, "steps": steps,
+           "rounds": rounds, "threads": 1, "device": "cpu", "model_kwargs": kw,
+           "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
