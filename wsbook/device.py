@@ -6,7 +6,7 @@ Docs: https://wsbook.github.io/wsbook/device.html.md"""
 
 # %% ../nbs/00a_device.ipynb #11169ac4
 from __future__ import annotations
-import gc, os, platform, time
+import ctypes, ctypes.util, gc, os, platform, time
 from contextlib import nullcontext
 from typing import Callable, Sequence
 import torch
@@ -43,7 +43,6 @@ MALLOPT = {"M_TRIM_THRESHOLD": (-1, 1 << 30), "M_TOP_PAD": (-2, 64 << 20), "M_MM
 _malloc_done: dict | None = None
 
 def _glibc():
-    import ctypes, ctypes.util
     if platform.system() != "Linux" or not platform.libc_ver()[0] == "glibc": return None
     try: return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError: return None

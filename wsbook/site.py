@@ -351,12 +351,19 @@ def recorded_page(runs: list[tuple[Path, dict]], order: int, source: str = RECOR
     return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "python3", "language": "python"}},
             "nbformat": 4, "nbformat_minor": 5}
 
+def _recorded_result(r: dict, exp: str) -> str:
+    "What a recorded reproduction found for `exp`, from its own summary row ('' when it has none)."
+    rows = r["results"].get("summary") if isinstance(r.get("results"), dict) else None
+    row = next((x for x in rows or [] if isinstance(x, dict) and x.get("experiment") == exp), None)
+    if row is None or not row.get("ours"): return ""
+    return f"\n  - ours: {_cell(row['ours'])}" + (f" - does the paper's effect show? {_cell(row['shows'])}" if row.get("shows") else "")
+
 def recorded_section(runs: list[tuple[Path, dict]], exp: str, href: str = f"../{RECORDED_PAGE}/") -> str:
     "The section ending experiment `exp`'s page: its recorded runs, each labelled as one (files under `href`); '' when there are none."
     mine = [(p, r) for p, r in runs if _covers(r, exp)]
     if not mine: return ""
     part = lambda r: "" if r["experiment"] == exp else f", a `{r['experiment']}` run that includes `{exp}`"
-    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run{part(r)}): {recorded_facts(r)}.\n" for p, r in mine)
+    items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run{part(r)}): {recorded_facts(r)}.{_recorded_result(r, exp)}\n" for p, r in mine)
     return (f"## Recorded runs of this experiment\n\n<div class=\"wsb-recorded\">\n\n{len(mine)} run(s) of `{exp}` kept in the "
             f"repository - not the run shown above. All of them: [Recorded runs]({href}{RECORDED_PAGE}.ipynb).\n\n{items}\n</div>")
 
