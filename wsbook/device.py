@@ -43,7 +43,7 @@ MALLOPT = {"M_TRIM_THRESHOLD": (-1, 1 << 30), "M_TOP_PAD": (-2, 64 << 20), "M_MM
 _malloc_done: dict | None = None
 
 def _glibc():
-    if platform.system() != "Linux" or not platform.libc_ver()[0] == "glibc": return None
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc": return None
     try: return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
     except OSError: return None
 
