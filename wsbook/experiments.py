@@ -19,11 +19,11 @@ from .data import fit_store, load_source, load_store, read_manifest, store_info
 from .train import TrainConfig, ContrastiveConfig, train, train_contrastive, steps_per_epoch
 
 # %% auto #0
-__all__ = ['SCALES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'TIME_FORMAT', 'Scale', 'eval_every', 'get_scale',
-           'data_root', 'results_dir', 'store_for', 'run_train', 'run_contrastive', 'default_workers', 'run_many',
-           'views_config', 'mean_std', 'fmt', 'effect', 'data_equivalence', 'save_results', 'save_figure',
-           'results_table', 'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'earlier_pieces',
-           'Heartbeat', 'reproduce', 'record_reproduction']
+__all__ = ['SCALES', 'MEASURES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'TIME_FORMAT', 'Scale', 'eval_every',
+           'get_scale', 'data_root', 'results_dir', 'store_for', 'find_run', 'run_train', 'run_contrastive',
+           'default_workers', 'run_many', 'arm_config', 'views_config', 'mean_std', 'fmt', 'effect', 'data_equivalence',
+           'save_results', 'save_figure', 'results_table', 'experiments_dir', 'machine_info', 'prepare_data',
+           'write_summary', 'earlier_pieces', 'Heartbeat', 'reproduce', 'record_reproduction']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ SCALES = {
     "smoke": Scale("smoke", "fmnist", {"train": 1000, "val": 500, "test": 1000}, views=2, fit_steps=500, epochs=25,
                    batch_size=64, train_objects=500, mixup_epochs=40, aug_objects=250, aug_epochs=6,
                    train_steps=800, mixup_steps=800, aug_steps=400, aug_seeds=(0, 1),
-                   scaling_objects=(64, 160, 400), scaling_steps=800, contrastive_epochs=5, contrastive_steps=400, probe_objects=250,
+                   scaling_objects=(64, 180, 500), scaling_steps=800, contrastive_epochs=5, contrastive_steps=400, probe_objects=250,
                    recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
                    model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
@@ -128,26 +128,47 @@ def store_for(scale: str | Scale, recipe: str = "paper", steps: int | None = Non
     return path
 
 # %% ../nbs/09_experiments.ipynb #e0c5b2a6
-def _run_key(kind: str, cfg, store: Path) -> str:
-    m = read_manifest(store)
-    blob = json.dumps({"kind": kind, "cfg": asdict(cfg), "store": str(Path(store).name), "split_hash": m.get("split_hash")}, sort_keys=True)
+MEASURES = {"test_curve": "c", "eval_unseen": "u"}    # what a run scores besides validation; it changes no update
+
+def _run_key(kind: str, cfg, store: Path, full: bool = False) -> str:
+    "Hash of what `cfg` trains on `store` (`full`: of every field, the names of runs before the measures were split off)."
+    d = asdict(cfg)
+    if not full:
+        for k in MEASURES: d.pop(k, None)
+        if d.get("steps") is not None: d.pop("epochs", None)     # a step budget sets the length; epochs is ignored
+    blob = json.dumps({"kind": kind, "cfg": d, "store": str(Path(store).name), "split_hash": read_manifest(store).get("split_hash")}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
-def _run_dir(experiment: str, cfg, store: Path, root=None) -> Path:
+def _run_name(cfg, store: Path, full: bool = False) -> tuple[str, str]:
+    "(name of what `cfg` trains, the tag of what it measures)."
     ssl = isinstance(cfg, ContrastiveConfig)
-    return data_root(root) / "runs" / experiment / f"{'ssl-' if ssl else ''}{cfg.model}-{_run_key('contrastive' if ssl else 'train', cfg, store)}"
+    base = f"{'ssl-' if ssl else ''}{cfg.model}-{_run_key('contrastive' if ssl else 'train', cfg, store, full)}"
+    return base, "".join(t for k, t in MEASURES.items() if getattr(cfg, k, False))
+
+def _run_dir(experiment: str, cfg, store: Path, root=None) -> Path:
+    "Where `experiment` trains `cfg` on `store`."
+    base, tag = _run_name(cfg, store)
+    return data_root(root) / "runs" / experiment / (f"{base}-{tag}" if tag else base)
+
+def find_run(cfg, store: Path, root=None) -> Path | None:
+    "The `metrics.json` of a finished run, of any experiment, that trained `cfg` on `store` and measured at least what `cfg` asks for."
+    runs = data_root(root) / "runs"; base, want = _run_name(cfg, store)
+    for f in sorted(runs.glob(f"*/{base}*/metrics.json")):
+        if set(want) <= set(f.parent.name[len(base):].lstrip("-")): return f
+    old = sorted(runs.glob(f"*/{_run_name(cfg, store, full=True)[0]}/metrics.json"))   # a run named by the old, full hash
+    return old[0] if old else None
 
 def run_train(experiment: str, cfg: TrainConfig, store: Path, root=None, progress: bool = True) -> dict:
     "Train (or read the finished run of) `cfg` on `store`; the metrics, without the model."
-    out = _run_dir(experiment, cfg, store, root)
-    if not (out / "metrics.json").exists(): train(store, cfg, out=out, resume=True, progress=progress)
-    return json.loads((out / "metrics.json").read_text())       # exactly what a later call reads from disk
+    if (f := find_run(cfg, store, root)) is None:
+        train(store, cfg, out=(out := _run_dir(experiment, cfg, store, root)), resume=True, progress=progress); f = out / "metrics.json"
+    return json.loads(f.read_text())       # exactly what a later call reads from disk
 
 def run_contrastive(experiment: str, cfg: ContrastiveConfig, store: Path, root=None, progress: bool = True) -> dict:
     "Contrastive pre-training + linear probe of `cfg` on `store` (cached)."
-    out = _run_dir(experiment, cfg, store, root)
-    if not (out / "metrics.json").exists(): train_contrastive(store, cfg, out=out, progress=progress)
-    return json.loads((out / "metrics.json").read_text())
+    if (f := find_run(cfg, store, root)) is None:
+        train_contrastive(store, cfg, out=(out := _run_dir(experiment, cfg, store, root)), progress=progress); f = out / "metrics.json"
+    return json.loads(f.read_text())
 
 def _run_one(experiment, cfg, store, root, threads):
     torch.set_num_threads(threads)
@@ -174,8 +195,8 @@ def run_many(experiment: str, cfgs: Sequence, store: Path | Sequence[Path], root
     out = [None] * len(cfgs)
     todo = []
     for i, (c, st) in enumerate(zip(cfgs, stores)):
-        f = _run_dir(experiment, c, st, root) / "metrics.json"
-        if f.exists(): out[i] = json.loads(f.read_text())
+        f = find_run(c, st, root)
+        if f: out[i] = json.loads(f.read_text())
         else: todo.append(i)
     if not todo: return out
     w, threads = default_workers(len(todo), cfgs[todo[0]].device)
@@ -195,13 +216,22 @@ def run_many(experiment: str, cfgs: Sequence, store: Path | Sequence[Path], root
     return out
 
 # %% ../nbs/09_experiments.ipynb #acb06a6a
+def arm_config(scale: str | Scale, arm: str, seed: int, steps: int | None, objects: int | None = None, views: int = 1,
+               model: str | None = None, epochs: int | None = None, pool: int | None = None, device: str = "auto") -> TrainConfig:
+    """The run of `arm` (`none`, augmentation names, or `mixup_<variant>`) on `objects` training objects (None: all `pool`,
+    default the scale's training split) x `views` views, for `steps` optimizer steps (None: `epochs`)."""
+    sc = get_scale(scale); model = model or sc.model
+    mix = arm.removeprefix("mixup_") if arm.startswith("mixup_") else None
+    n = (objects or pool or sc.counts["train"]) * views
+    return TrainConfig(model=model, aug="" if (arm == "none" or mix) else arm, mixup=mix, train_views=views, train_objects=objects,
+                       steps=steps, epochs=epochs or sc.epochs, eval_every=eval_every(sc, n), batch_size=sc.batch_size, seed=seed,
+                       test_curve=False, device=device, model_kwargs=sc.model_kwargs if model == sc.model else {})
+
 def views_config(scale: str | Scale, views: int, seed: int, steps: int | None = None, device: str = "auto") -> TrainConfig:
-    "The run of the views experiment on `views` views per object (its one-view runs are the generalization experiment's)."
-    sc = get_scale(scale); steps = steps or sc.train_steps
-    n = (sc.train_objects or sc.counts["train"]) * views
-    return TrainConfig(model=sc.model, train_views=views, epochs=sc.epochs, steps=steps, eval_every=eval_every(sc, n),
-                       batch_size=sc.batch_size, seed=seed, eval_unseen=(views == 1), train_objects=sc.train_objects,
-                       device=device, model_kwargs=sc.model_kwargs)
+    "The run of the views experiment on `views` views per object: arm `none`, with its test curve (and unseen views, on one view)."
+    sc = get_scale(scale)
+    return replace(arm_config(sc, "none", seed, steps or sc.train_steps, sc.train_objects, views, device=device),
+                   test_curve=True, eval_unseen=(views == 1))
 
 # %% ../nbs/09_experiments.ipynb #90a06665
 def mean_std(xs: Sequence[float]) -> tuple[float, float]:
