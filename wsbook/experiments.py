@@ -21,9 +21,10 @@ from .train import TrainConfig, ContrastiveConfig, train, train_contrastive, ste
 # %% auto #0
 __all__ = ['SCALES', 'MEASURES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'TIME_FORMAT', 'Scale', 'eval_every',
            'get_scale', 'data_root', 'results_dir', 'store_for', 'find_run', 'run_train', 'run_contrastive',
-           'default_workers', 'run_many', 'arm_config', 'views_config', 'mean_std', 'fmt', 'effect', 'data_equivalence',
-           'save_results', 'save_figure', 'results_table', 'experiments_dir', 'machine_info', 'prepare_data',
-           'write_summary', 'earlier_pieces', 'Heartbeat', 'reproduce', 'record_reproduction']
+           'default_workers', 'run_many', 'arm_config', 'views_config', 'mean_std', 'fmt', 'effect', 'best_steps',
+           'peak_note', 'data_equivalence', 'save_results', 'save_figure', 'results_table', 'experiments_dir',
+           'machine_info', 'prepare_data', 'write_summary', 'earlier_pieces', 'Heartbeat', 'speed_probe', 'reproduce',
+           'record_reproduction']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Scale:
     seeds: tuple = (0, 1, 2)
     aug_seeds: tuple | None = None    # seeds of the augmentation and 3D tables (None = seeds)
     views_seeds: tuple | None = None  # seeds of the views and generalization experiments (None = seeds)
+    recipe_seeds: tuple | None = None # seeds of the recipe experiment (None = seeds)
     experiments: tuple | None = None  # what `reproduce` runs at this scale (None = every experiment)
     batch_size: int = 256
     model: str = "dws"                # the model of the views / mixup / scaling / contrastive experiments (`dws`: the authors')
@@ -76,7 +78,7 @@ SCALES = {
                    scaling_objects=(64, 180, 500), scaling_steps=800, contrastive_epochs=5, contrastive_steps=400, probe_objects=250,
                    recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
-                   model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
+                   recipe_seeds=(0, 1), model="dws_wsbook", aug_models=("dws_wsbook",), model_kwargs={"set_layer": "linear"}),
     # budgets from results/medium-budget.json (scripts/step_budget.py --scale medium; see the Scales section)
     "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, views=4, fit_steps=500, epochs=30,
                     batch_size=64, train_steps=4500, mixup_steps=4500, scaling_objects=(160, 500, 1600, 5000), scaling_steps=4500,
@@ -252,6 +254,19 @@ def effect(better: Sequence[float], base: Sequence[float]) -> tuple[float, str]:
     if d > 0 and d > 2 * se: return d, "yes"
     return d, ("within noise" if d > 0 else "no")
 
+# %% ../nbs/09_experiments.ipynb #c4e8a1f6
+def best_steps(runs: Sequence[dict]) -> list[int]:
+    "The optimizer step of each run's selected epoch (its best validation accuracy)."
+    return [steps_per_epoch(r["data"]["train_inrs"], r["config"]["batch_size"]) * (r["best_epoch"] + 1) for r in runs]
+
+def peak_note(runs: Sequence[dict], what: str = "no augmentation") -> str:
+    "Whether `runs` (one arm, its seeds) passed their best validation step inside their budget, in words."
+    best, last = best_steps(runs), [r["optimizer_steps"] for r in runs]
+    late = sum(b >= n for b, n in zip(best, last))
+    verdict = ("past its peak inside the budget in every seed" if not late else
+               f"still at its best on the last scored step in {late} of {len(runs)} seeds: the budget may be short for it")
+    return f"{what}: best validation at steps {best} of {max(last)}; {verdict}"
+
 # %% ../nbs/09_experiments.ipynb #febc6fb1
 def _equiv_size(sizes: np.ndarray, curve: np.ndarray, acc: float) -> tuple[float, str]:
     "The size at which the (monotone) baseline `curve` reaches `acc`, interpolated in log size; and '', '<' or '>' for censoring."
@@ -374,7 +389,8 @@ def _at(d: dict, key: str) -> float:
 def _piece(run: dict, end: str, wall_s: float, seconds: dict) -> dict:
     "One piece of a reproduction, as `run.json` lists it: when, which code, what it ran and for how long."
     return {"started": run["started"], "updated": run.get(end, run["started"]), "experiments": run.get("experiments"),
-            "commit": run.get("commit"), "dirty": run.get("dirty"), "device": run.get("device"), "wall_s": wall_s, "seconds": seconds}
+            "commit": run.get("commit"), "dirty": run.get("dirty"), "device": run.get("device"), "speed": run.get("speed"),
+            "wall_s": wall_s, "seconds": seconds}
 
 def earlier_pieces(run_file: Path, scale: str) -> list[dict]:
     """The pieces of an interrupted reproduction of the same scale recorded in `run_file`: a long run may be done in
@@ -411,7 +427,7 @@ class Heartbeat:
         self.write()
     def done(self, phase: str, seconds: float):
         "Record a finished phase's seconds (under the lock: the beat thread may be copying the run), and write it at once."
-        with self.lock: self.run["seconds"][phase] = round(seconds, 1); self.run.pop("running", None)
+        with self.lock: self.run["seconds"][phase] = round(max(seconds, 0.0), 1); self.run.pop("running", None)   # not -0.0
         self.write()
     def __enter__(self): self.write(); self.thread.start(); return self
     def __exit__(self, *exc): self.stop.set(); self.thread.join(); self.write()
@@ -422,6 +438,24 @@ def _total(pieces: list[dict], seconds: dict) -> dict:
     for p in pieces:
         for k, v in p["seconds"].items(): out[k] = round(out.get(k, 0) + v, 1)
     return out
+
+def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, rounds: int = 3) -> dict:
+    """Training samples/s of the scale's model at its batch on one fixed batch of SIRENs (2-32-32-1, whatever the data) -
+    one thread on a CPU, as `run_many` runs it - best of `rounds`: the day's speed, kept beside a wall time."""
+    from wsbook.models import make_model, _bench_batch, _train_rate
+    from wsbook.fit import resolve_device
+    from wsbook.device import keep_freed_memory
+    sc = get_scale(scale); dev = resolve_device(device); threads = torch.get_num_threads(); keep_freed_memory()
+    if dev.type == "cpu": torch.set_num_threads(1)
+    try:
+        g = torch.Generator().manual_seed(0)
+        ws, y = _bench_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
+        m = make_model(sc.model, (2, 32, 32, 1), 10, **sc.model_kwargs).to(dev).train()
+        opt = torch.optim.Adam(m.parameters(), 1e-3)
+        rate = max(_train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
+    finally: torch.set_num_threads(threads)
+    return {"model": sc.model, "batch": sc.batch_size, "threads": torch.get_num_threads() if dev.type != "cpu" else 1,
+            "device": str(dev), "samples_per_s": round(rate, 1)}
 
 def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments: Sequence[str] | None = None,
               progress: bool = True, record: str | None = None) -> list[dict]:
@@ -441,6 +475,9 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     run = {"scale": sc.name, "device": device, "experiments": exps, "commit": sha, "dirty": dirty, **machine_info(device),
            "pieces": pieces, "seconds": {}}
     _stamp(run, "started"); t0 = run["started_at"]; mine = run["seconds"]
+    run["speed"] = speed_probe(sc, device)       # counted in the wall time: a few seconds
+    print(f"wsbook reproduce: {run['speed']['model']} trains at {run['speed']['samples_per_s']:,.0f} samples/s here today "
+          f"(batch {run['speed']['batch']}, {run['speed']['threads']} thread(s)); the wall time is in that day's speed", flush=True)
     with Heartbeat(f, run) as beat:
         beat.running("fit_data")
         prepare_data(sc, root, device, exps)
