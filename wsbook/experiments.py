@@ -78,7 +78,7 @@ SCALES = {
                    scaling_objects=(64, 180, 500), scaling_steps=800, contrastive_epochs=5, contrastive_steps=400, probe_objects=250,
                    recipe_counts={"train": 500, "val": 250, "test": 500}, recipe_steps=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100)),
                    shapes_counts={"train": 300, "val": 120, "test": 240}, shapes_steps=200, shapes_points=1024,
-                   recipe_seeds=(0, 1), model="dws_wsbook", aug_models=("dws_wsbook",), model_kwargs={"set_layer": "linear"}),
+                   recipe_seeds=(0, 1), scaling_arms=("none", "mixup_vanilla", "mixup_prealigned"), model="dws_wsbook", aug_models=("dws_wsbook",), model_kwargs={"set_layer": "linear"}),
     # budgets from results/medium-budget.json (scripts/step_budget.py --scale medium; see the Scales section)
     "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, views=4, fit_steps=500, epochs=30,
                     batch_size=64, train_steps=4500, mixup_steps=4500, scaling_objects=(160, 500, 1600, 5000), scaling_steps=4500,
@@ -475,13 +475,15 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     run = {"scale": sc.name, "device": device, "experiments": exps, "commit": sha, "dirty": dirty, **machine_info(device),
            "pieces": pieces, "seconds": {}}
     _stamp(run, "started"); t0 = run["started_at"]; mine = run["seconds"]
-    run["speed"] = speed_probe(sc, device)       # counted in the wall time: a few seconds
-    print(f"wsbook reproduce: {run['speed']['model']} trains at {run['speed']['samples_per_s']:,.0f} samples/s here today "
-          f"(batch {run['speed']['batch']}, {run['speed']['threads']} thread(s)); the wall time is in that day's speed", flush=True)
+    run["speed"] = speed_probe(sc, device)       # in the wall time as its own phase, `probe`: a few seconds
+    sp = run["speed"]; threads = f"{sp['threads']} thread{'s' if sp['threads'] > 1 else ''}"
+    print(f"wsbook reproduce: {sp['model']} trains at {sp['samples_per_s']:,.0f} samples/s here today "
+          f"(batch {sp['batch']}, {threads}); the wall time is in that day's speed", flush=True)
     with Heartbeat(f, run) as beat:
-        beat.running("fit_data")
+        beat.done("probe", time.time() - t0)
+        beat.running("fit_data"); t1 = time.time()
         prepare_data(sc, root, device, exps)
-        beat.done("fit_data", time.time() - t0)
+        beat.done("fit_data", time.time() - t1)
         for e in exps:
             if e == "shapes3d" and "shapes3d" not in _sources(): continue
             out = results_dir(e, root) / f"{e}.ipynb"; t1 = time.time()

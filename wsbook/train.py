@@ -58,7 +58,7 @@ class TrainConfig:
     eval_unseen: bool = False        # also score the first held-out view of the training objects, every epoch
     select: str = "last"             # on equal validation accuracy keep the later epoch (last: the authors' >=) or the earlier (first)
     eval_every: int = 1              # score validation (and test) every k epochs and after the last (small sets under a step budget)
-    test_curve: bool = True          # score the test set every epoch; False: only when validation accuracy improves
+    test_curve: bool = True          # score the test set every scored epoch; False: once, with the selected weights, at the end
     seed: int = 0
     device: str = "auto"
     amp: bool = True                 # bfloat16 autocast on CUDA
@@ -263,7 +263,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
         scored, none = (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1, {"acc": None, "loss": None}
         v = evaluate(model, ds, va, norm) if scored else none
         improved = scored and (v["acc"] >= best["val_acc"] if cfg.select == "last" else v["acc"] > best["val_acc"])
-        t = evaluate(model, ds, te, norm) if scored and (cfg.test_curve or improved) else none
+        t = evaluate(model, ds, te, norm) if scored and cfg.test_curve else none
         rec = {"epoch": epoch, "train_loss": tot_loss / seen, "train_acc": tot_correct / seen, "val_acc": v["acc"],
                "val_loss": v["loss"], "test_acc": t["acc"], "test_loss": t["loss"], "seconds": time.time() - t0}
         if len(unseen) and scored: rec["unseen_view_acc"] = evaluate(model, ds, unseen, norm)["acc"]
@@ -278,6 +278,9 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                             "config": _cfg_dict(cfg), "sched_step": sched.last_epoch, "lrs": [g_["lr"] for g_ in opt.param_groups]})
         if stop_after is not None and epoch + 1 - start >= stop_after: break
     finished = len(history) == epochs
+    if finished and best["test_acc"] is None and best["epoch"] >= 0:   # no test curve: the selected weights, scored once
+        model.load_state_dict(best_state); t = evaluate(model, ds, te, norm)
+        best["test_acc"] = t["acc"]; history[best["epoch"]].update(test_acc=t["acc"], test_loss=t["loss"])
     metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"], "epochs": epochs,
                "optimizer_steps": len(history) * steps_per_epoch(len(tr), cfg.batch_size),
                "unseen_view_acc": best.get("unseen_view_acc"),
