@@ -278,8 +278,9 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                             "config": _cfg_dict(cfg), "sched_step": sched.last_epoch, "lrs": [g_["lr"] for g_ in opt.param_groups]})
         if stop_after is not None and epoch + 1 - start >= stop_after: break
     finished = len(history) == epochs
+    model.load_state_dict(best_state)        # what a run returns: its selected weights
     if finished and best["test_acc"] is None and best["epoch"] >= 0:   # no test curve: the selected weights, scored once
-        model.load_state_dict(best_state); t = evaluate(model, ds, te, norm)
+        t = evaluate(model, ds, te, norm)
         best["test_acc"] = t["acc"]; history[best["epoch"]].update(test_acc=t["acc"], test_loss=t["loss"])
     metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"], "epochs": epochs,
                "optimizer_steps": len(history) * steps_per_epoch(len(tr), cfg.batch_size),
@@ -293,7 +294,6 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     if out is not None and rank == 0 and finished:
         tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
         save_file({k: v.contiguous().cpu() for k, v in {**best_state, **norm.tensors()}.items()}, str(out / "best.safetensors"))
-    model.load_state_dict(best_state)
     metrics["model"], metrics["finished"] = model, finished
     return metrics
 
