@@ -100,9 +100,10 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
             from wsbook.augment import bench_augment
             yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
         elif w == "train":
-            from wsbook.models import bench_train, bench_allocator
+            from wsbook.models import bench_train, bench_allocator, bench_fused
             yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
             if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else 2, **({"batch": batch} if batch else {}))
+            yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
         else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
 
 def _cmd_bench(a):

@@ -15,10 +15,11 @@ from .weights import WeightSpace
 from .nets import WSModel, mlp_head, attention, fast_dropout
 
 # %% auto #0
-__all__ = ['pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors', 'WeightToWeight', 'WeightToBias',
-           'BiasToWeight', 'BiasToBias', 'authors_init', 'DWSLayer', 'authors_pool', 'DWSNet', 'w_to_set', 'set_to_w',
-           'b_to_set', 'set_to_b', 'fixed_layers', 'Summary', 'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool',
-           'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer', 'NFNet']
+__all__ = ['FUSED_POOLING', 'pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors', 'WeightToWeight',
+           'WeightToBias', 'BiasToWeight', 'BiasToBias', 'authors_init', 'DWSLayer', 'authors_pool', 'DWSNet',
+           'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b', 'fixed_layers', 'RowColMax', 'row_col', 'Summary',
+           'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool', 'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer',
+           'NFNet']
 
 # %% ../nbs/06b_equivariant.ipynb #72663369
 def pool(x: Tensor, dims: Sequence[int], reduction: str = "max") -> Tensor:
@@ -275,24 +276,64 @@ def fixed_layers(sizes: Sequence[int], fixed_io: bool = True) -> list[bool]:
     L = len(sizes) - 1
     return [fixed_io and k in (0, L) for k in range(L + 1)]
 
+FUSED_POOLING = True    # False: each pool on its own, through `pool` and plain autograd (the reference)
+
+def _max_pool(x: Tensor, dim: int, indices: bool):
+    "Max of the set form `x` (B, R, K, F) over `dim` (2: columns, 1: rows) as channels-last max pooling: (B, R or K, F) [, flat indices r*K + k]."
+    window, d = ((1, x.shape[2]), 3) if dim == 2 else ((x.shape[1], 1), 2)
+    out = F.max_pool2d(x.permute(0, 3, 1, 2), window, return_indices=indices)          # (B, F, R, K) is x's memory as an image
+    return tuple(t.squeeze(d).transpose(1, 2) for t in out) if indices else out.squeeze(d).transpose(1, 2)
+
+class RowColMax(torch.autograd.Function):
+    "`x.max(2)` and (if `cols`) `x.max(1)` of a set form (B, R, K, F) in one node: the backward scatters both gradients into one tensor."
+    @staticmethod
+    def forward(ctx, x: Tensor, cols: bool):
+        row, ri = _max_pool(x, 2, True)
+        col, ci = _max_pool(x, 1, True) if cols else (None, None)
+        ctx.set_materialize_grads(False); ctx.shape = x.shape
+        ctx.save_for_backward(ri, ci)
+        return row, col
+    @staticmethod
+    def backward(ctx, g_row, g_col):
+        ri, ci = ctx.saved_tensors
+        ref = g_row if g_row is not None else g_col
+        if ref is None: return None, None
+        B, R, K, n = ctx.shape
+        g = ref.new_zeros(B, R * K, n)                       # the flat indices address (r, k) pairs
+        if g_row is not None: g.scatter_add_(1, ri, g_row)
+        if g_col is not None: g.scatter_add_(1, ci, g_col)
+        return g.view(ctx.shape), None
+
+def row_col(x: Tensor, reduction: str = "max", cols: bool = True) -> tuple:
+    "A set form (B, R, K, F) pooled over its columns -> (B, R, F) and, if `cols`, over its rows -> (B, K, F) (else None)."
+    if reduction == "max" and FUSED_POOLING:
+        if torch.is_grad_enabled() and x.requires_grad: return RowColMax.apply(x, cols)
+        return _max_pool(x, 2, False), (x.amax(1) if cols else None)
+    return pool(x, (2,), reduction), (pool(x, (1,), reduction) if cols else None)
+
 class Summary:
     "Set forms and pooled statistics of a weight space with channels, computed once per layer."
-    def __init__(self, ws: WeightSpace, fixed: Sequence[bool], reduction: str = "max"):
+    def __init__(self, ws: WeightSpace, fixed: Sequence[bool], reduction: str = "max", cols: bool = True):
         self.Sw = [w_to_set(w, fixed[j + 1], fixed[j]) for j, w in enumerate(ws.weights)]
         self.Sb = [b_to_set(b, fixed[j + 1]) for j, b in enumerate(ws.biases)]
-        self.row = [pool(s, (2,), reduction) for s in self.Sw]   # (B, R, F): per neuron of layer j+1
-        self.col = [pool(s, (1,), reduction) for s in self.Sw]   # (B, K, F): per neuron of layer j
+        pooled = [row_col(s, reduction, cols) for s in self.Sw]
+        self.row = [r for r, _ in pooled]                        # (B, R, F): per neuron of layer j+1
+        self.col = [c for _, c in pooled]                        # (B, K, F): per neuron of layer j (None without `cols`)
         self.gw = [pool(r, (1,), reduction) for r in self.row]   # (B, F): global
         self.gb = [pool(s, (1,), reduction) for s in self.Sb]
+
 
 # %% ../nbs/06b_equivariant.ipynb #730f8a90
 def _sum_to(parts: list[Tensor], shape) -> Tensor:
     """Add broadcastable pieces into a tensor of `shape`. Pieces are merged while they stay small (a global
-    term into a row term, ...), then added onto the full-size piece in place: one full-size tensor written."""
+    term into a row term, ...), then added onto the full-size piece in place: no full-size tensor is written
+    beyond the pieces themselves (a full-size piece that is a view is copied once)."""
     shape, accs = tuple(shape), []
     for p in sorted(parts, key=lambda t: t.numel()):
         for i, a in enumerate(accs):
-            if torch.broadcast_shapes(a.shape, p.shape) == tuple(p.shape): accs[i] = p + a; break
+            if torch.broadcast_shapes(a.shape, p.shape) == tuple(p.shape):
+                # the full-size piece takes the rest in place when it owns its memory (a fresh product, not a view of a shared output)
+                accs[i] = p.add_(a) if tuple(p.shape) == shape and p._base is None else p + a; break
         else: accs.append(p)
     full = next((a for a in accs if tuple(a.shape) == shape), None)
     rest = [a for a in accs if a is not full]
@@ -404,7 +445,7 @@ class WsbookDWSLayer(nn.Module):
 # %% ../nbs/06b_equivariant.ipynb #b03a42f1
 def invariant_pool(ws: WeightSpace, reduction: str = "max", fixed_io: bool = True) -> Tensor:
     "Pool a weight space with channels over its permutable neurons: (B, D), invariant to their permutations."
-    s = Summary(ws, fixed_layers(ws.sizes, fixed_io), reduction)
+    s = Summary(ws, fixed_layers(ws.sizes, fixed_io), reduction, cols=False)
     return torch.cat(s.gw + s.gb, -1)
 
 def invariant_pool_dim(sizes: Sequence[int], channels: int, fixed_io: bool = True) -> int:

@@ -17,7 +17,7 @@ from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
 
 # %% auto #0
-__all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train', 'bench_allocator']
+__all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train', 'bench_allocator', 'bench_fused']
 
 # %% ../nbs/06_models.ipynb #688bd02f
 MODELS: dict[str, type[WSModel]] = {"mlp": MLPNet, "dws": DWSNet, "dws_wsbook": WsbookDWSNet, "nfn": NFNet, "gnn": GNNNet,
@@ -115,3 +115,48 @@ def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = Fa
            "baseline": round(max(off), 1), "ratio": round(max(on) / max(off), 2), "batch": batch, "steps": steps,
            "rounds": rounds, "threads": 1, "device": "cpu", "model_kwargs": kw,
            "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
+
+# %% ../nbs/06_models.ipynb #9d2e6b14
+def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rounds: int = 3, threads: int | None = 1,
+                device="auto") -> Iterator[dict]:
+    "Samples/s of `dws_wsbook` (linear set layer) with wsbook's fused pooling and torch's fused Adam (value) vs without (baseline); three `wsbook bench` records."
+    import wsbook.equivariant as eq
+    dev = resolve_device(device); keep_freed_memory()
+    g = torch.Generator().manual_seed(0); torch.manual_seed(0)
+    ws, y = _bench_batch((2, 32, 32, 1), batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
+    wv = _bench_batch((2, 32, 32, 1), eval_batch, g).to(dev)
+    m = make_model("dws_wsbook", (2, 32, 32, 1), 10, set_layer="linear").to(dev)
+    opts = {False: torch.optim.Adam(m.parameters(), 1e-3)}
+    try: opts[True] = torch.optim.Adam(m.parameters(), 1e-3, fused=True)
+    except (RuntimeError, TypeError, ValueError): pass        # no fused kernel for this device
+    steps, passes = (2, 1) if quick else (40, 5)
+    def eval_rate():
+        m.eval()
+        with torch.no_grad():
+            m(wv); synchronize(dev); t0 = time.perf_counter()
+            for _ in range(passes): m(wv)
+            synchronize(dev)
+        return eval_batch * passes / (time.perf_counter() - t0)
+    train = lambda opt: _train_rate(m.train(), opt, ws, y, dev, False, 3, steps)[0]
+    before, rates = torch.get_num_threads(), {}
+    if threads and dev.type == "cpu": torch.set_num_threads(threads)
+    try:
+        for _ in range(rounds):
+            for on in (True, False):
+                eq.FUSED_POOLING = on
+                rates.setdefault(("pool", on), []).append(train(opts[False]))
+                rates.setdefault(("eval", on), []).append(eval_rate())
+            eq.FUSED_POOLING = True
+            for fused, opt in opts.items(): rates.setdefault(("adam", fused), []).append(train(opt))
+        nt = torch.get_num_threads()
+    finally: eq.FUSED_POOLING = True; torch.set_num_threads(before)
+    what = {"pool": ("dws_wsbook_fused_pooling", batch, "training steps with the fused pooling (value) and without (baseline)"),
+            "eval": ("dws_wsbook_fused_pooling_eval", eval_batch, "evaluation passes (no autograd) with the fused pooling (value) and without (baseline)"),
+            "adam": ("dws_wsbook_fused_adam", batch, "training steps with torch's fused Adam (value) and the plain Adam (baseline)")}
+    for k, (case, n, text) in what.items():
+        if (k, True) not in rates: continue
+        on, off = max(rates[k, True]), max(rates[k, False])
+        yield {"bench": "train", "case": case, "value": round(on, 1), "unit": "samples/s", "baseline": round(off, 1),
+               "ratio": round(on / off, 2), "batch": n, "rounds": rounds, "threads": nt, "device": str(dev),
+               "model_kwargs": {"set_layer": "linear"}, "what": text}
+

@@ -27,8 +27,8 @@ from .models import make_model, MODELS
 # %% auto #0
 __all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'SELECT', 'TrainConfig', 'Standardize', 'train_indices',
            'unseen_view_indices', 'soft_cross_entropy', 'evaluate', 'steps_per_epoch', 'budget_epochs', 'scored_curve',
-           'save_checkpoint', 'load_checkpoint', 'dist_info', 'train', 'nt_xent', 'ContrastiveConfig', 'embed_all',
-           'linear_probe', 'train_contrastive']
+           'save_checkpoint', 'load_checkpoint', 'dist_info', 'make_optimizer', 'train', 'nt_xent', 'ContrastiveConfig',
+           'embed_all', 'linear_probe', 'train_contrastive']
 
 # %% ../nbs/07_train.ipynb #f89b69e5
 MIXUPS = ("vanilla", "perm", "align", "prealigned")
@@ -189,6 +189,15 @@ def dist_info(device: str = "auto") -> tuple[int, int]:
         dist.init_process_group(dist_backend(resolve_device(device)))   # nccl for CUDA tensors, gloo for CPU ones
     return (dist.get_rank(), dist.get_world_size()) if world > 1 else (0, 1)
 
+# %% ../nbs/07_train.ipynb #b2d9e417
+def make_optimizer(kind: str, params, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    "`adam` (L2 weight decay, the authors') or `adamw` over `params`: torch's fused implementation where it has one, else the plain one."
+    cls = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[kind]
+    params = list(params)
+    try: return cls(params, lr=lr, weight_decay=weight_decay, fused=True)
+    except (RuntimeError, TypeError, ValueError): return cls(params, lr=lr, weight_decay=weight_decay)
+
+
 # %% ../nbs/07_train.ipynb #91f4debd
 def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
     order = torch.Generator().manual_seed(seed * 100_003 + epoch)             # same on every rank
@@ -209,7 +218,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     torch.manual_seed(cfg.seed)
     model = make_model(cfg.model, ds.ws.sizes, ds.n_classes, **cfg.model_kwargs).to(dev)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
-    opt = (torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW)(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = make_optimizer(cfg.optimizer, model.parameters(), cfg.lr, cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / cfg.warmup_steps) if cfg.warmup_steps else 1.0)
     names = parse_names(cfg.aug)
     pipe = make_pipeline(names, p=cfg.aug_p)
@@ -369,7 +378,7 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
     d = model.embed(norm(ds.ws[tr[:2]])).shape[1]
     proj = nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, cfg.proj_dim)).to(dev)
     params = list(model.parameters()) + list(proj.parameters())
-    opt = (torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW)(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    opt = make_optimizer(cfg.optimizer, params, cfg.lr, cfg.weight_decay)
     pipe = make_pipeline(cfg.aug)
     mix = None if cfg.mixup is None else MixUp(mode=cfg.mixup, labels="hard")
     history, t_start = [], time.time()
