@@ -390,7 +390,7 @@ def _piece(run: dict, end: str, wall_s: float, seconds: dict) -> dict:
     "One piece of a reproduction, as `run.json` lists it: when, which code, what it ran and for how long."
     return {"started": run["started"], "updated": run.get(end, run["started"]), "experiments": run.get("experiments"),
             "commit": run.get("commit"), "dirty": run.get("dirty"), "device": run.get("device"), "speed": run.get("speed"),
-            "wall_s": wall_s, "seconds": seconds}
+            "speed_end": run.get("speed_end"), "wall_s": wall_s, "seconds": seconds}
 
 def earlier_pieces(run_file: Path, scale: str) -> list[dict]:
     """The pieces of an interrupted reproduction of the same scale recorded in `run_file`: a long run may be done in
@@ -499,6 +499,11 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
                 raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
             clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
             beat.done(e, time.time() - t1)
+        beat.running("probe_end"); t1 = time.time()
+        end = speed_probe(sc, device)      # the speed moves within an hour too: a probe at each end of the run
+        with beat.lock: run["speed_end"] = end
+        beat.done("probe_end", time.time() - t1)
+        print(f"wsbook reproduce: at the end it trains at {end['samples_per_s']:,.0f} samples/s", flush=True)
         rows = write_summary(root)          # every experiment with results, not only the ones run now
         with beat.lock:
             _stamp(run, "finished")
