@@ -7,13 +7,13 @@ Docs: https://wsbook.github.io/wsbook/device.html.md"""
 # %% ../nbs/00a_device.ipynb #11169ac4
 from __future__ import annotations
 import ctypes, ctypes.util, gc, os, platform, time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from typing import Callable, Sequence
 import torch
 
 # %% auto #0
-__all__ = ['MALLOPT', 'AMP_DEVICES', 'resolve_device', 'synchronize', 'keep_freed_memory', 'amp_autocast', 'dist_backend',
-           'is_oom', 'free_memory', 'grow', 'device_info']
+__all__ = ['MALLOPT', 'RUN_THREADS', 'AMP_DEVICES', 'resolve_device', 'synchronize', 'keep_freed_memory', 'pinned_threads',
+           'amp_autocast', 'dist_backend', 'is_oom', 'free_memory', 'grow', 'device_info']
 
 # %% ../nbs/00a_device.ipynb #4ae47d83
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -54,6 +54,17 @@ def keep_freed_memory() -> dict:
     libc = None if os.environ.get("WSBOOK_MALLOC", "1") == "0" else _glibc()
     _malloc_done = {} if libc is None else {k: v for k, (param, v) in MALLOPT.items() if libc.mallopt(param, v) == 1}
     return _malloc_done
+
+# %% ../nbs/00a_device.ipynb #10599830
+RUN_THREADS = 1     # a cached training run on a CPU: one thread each, two runs at once on two cores
+
+@contextmanager
+def pinned_threads(n: int | None):
+    "Run the block with torch on `n` CPU threads (None: leave it as it is), then restore the caller's count."
+    before = torch.get_num_threads()
+    if n: torch.set_num_threads(n)
+    try: yield torch.get_num_threads()
+    finally: torch.set_num_threads(before)
 
 # %% ../nbs/00a_device.ipynb #ad7d5cac
 AMP_DEVICES = ("cuda",)

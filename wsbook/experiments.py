@@ -17,14 +17,15 @@ from tqdm.auto import tqdm
 import wsbook
 from .data import fit_store, load_source, load_store, read_manifest, store_info
 from .train import TrainConfig, ContrastiveConfig, train, train_contrastive, steps_per_epoch
+from .device import RUN_THREADS, pinned_threads
 
 # %% auto #0
 __all__ = ['SCALES', 'MEASURES', 'PAPER_SOURCE', 'PAPER', 'EXPERIMENTS', 'TITLES', 'TIME_FORMAT', 'Scale', 'eval_every',
-           'get_scale', 'data_root', 'results_dir', 'store_for', 'find_run', 'run_train', 'run_contrastive',
-           'default_workers', 'run_many', 'arm_config', 'views_config', 'mean_std', 'fmt', 'effect', 'best_steps',
-           'peak_note', 'data_equivalence', 'save_results', 'save_figure', 'results_table', 'experiments_dir',
-           'machine_info', 'prepare_data', 'write_summary', 'earlier_pieces', 'Heartbeat', 'speed_probe', 'reproduce',
-           'record_reproduction']
+           'get_scale', 'data_root', 'results_dir', 'store_for', 'find_run', 'run_threads', 'run_train',
+           'run_contrastive', 'default_workers', 'run_many', 'arm_config', 'views_config', 'mean_std', 'fmt', 'effect',
+           'best_steps', 'peak_note', 'data_equivalence', 'save_results', 'save_figure', 'results_table',
+           'experiments_dir', 'machine_info', 'prepare_data', 'write_summary', 'earlier_pieces', 'Heartbeat',
+           'speed_probe', 'reproduce', 'record_reproduction']
 
 # %% ../nbs/09_experiments.ipynb #af07b815
 @dataclass(frozen=True)
@@ -160,20 +161,27 @@ def find_run(cfg, store: Path, root=None) -> Path | None:
     old = sorted(runs.glob(f"*/{_run_name(cfg, store, full=True)[0]}/metrics.json"))   # a run named by the old, full hash
     return old[0] if old else None
 
+def run_threads(device) -> int | None:
+    "The thread count a cached run trains with: `RUN_THREADS` on a CPU (its numbers depend on it), the process's own on a GPU."
+    return None if _is_cuda(device) else RUN_THREADS
+
 def run_train(experiment: str, cfg: TrainConfig, store: Path, root=None, progress: bool = True) -> dict:
-    "Train (or read the finished run of) `cfg` on `store`; the metrics, without the model."
+    "Train (or read the finished run of) `cfg` on `store`, on `run_threads` threads; the metrics, without the model."
     if (f := find_run(cfg, store, root)) is None:
-        train(store, cfg, out=(out := _run_dir(experiment, cfg, store, root)), resume=True, progress=progress); f = out / "metrics.json"
+        out = _run_dir(experiment, cfg, store, root)
+        with pinned_threads(run_threads(cfg.device)): train(store, cfg, out=out, resume=True, progress=progress)
+        f = out / "metrics.json"
     return json.loads(f.read_text())       # exactly what a later call reads from disk
 
 def run_contrastive(experiment: str, cfg: ContrastiveConfig, store: Path, root=None, progress: bool = True) -> dict:
-    "Contrastive pre-training + linear probe of `cfg` on `store` (cached)."
+    "Contrastive pre-training + linear probe of `cfg` on `store` (cached), on `run_threads` threads."
     if (f := find_run(cfg, store, root)) is None:
-        train_contrastive(store, cfg, out=(out := _run_dir(experiment, cfg, store, root)), progress=progress); f = out / "metrics.json"
+        out = _run_dir(experiment, cfg, store, root)
+        with pinned_threads(run_threads(cfg.device)): train_contrastive(store, cfg, out=out, progress=progress)
+        f = out / "metrics.json"
     return json.loads(f.read_text())
 
-def _run_one(experiment, cfg, store, root, threads):
-    torch.set_num_threads(threads)
+def _run_one(experiment, cfg, store, root):
     run = run_contrastive if isinstance(cfg, ContrastiveConfig) else run_train
     return run(experiment, cfg, store, root, progress=False)
 
@@ -181,13 +189,12 @@ def _is_cuda(device) -> bool:
     "Whether `device` ('auto', 'cuda', 'cuda:1', ...) means a GPU here."
     return torch.cuda.is_available() if str(device) == "auto" else torch.device(device).type == "cuda"
 
-def default_workers(n_runs: int, device: str = "auto") -> tuple[int, int]:
-    "(processes, threads each) for `n_runs` independent runs: one process on a GPU; on a CPU one per core (at most 4), $WSBOOK_WORKERS overrides."
+def default_workers(n_runs: int, device: str = "auto") -> int:
+    """Processes for `n_runs` independent runs: one on a GPU; on a CPU one per core (at most 4; $WSBOOK_WORKERS overrides).
+    A run's thread count is `run_threads`, whatever this says: how many runs share the machine changes no number."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if _is_cuda(device): return 1, torch.get_num_threads()
-    w = int(os.environ.get("WSBOOK_WORKERS", 0)) or min(4, cpus)
-    w = max(1, min(w, n_runs))
-    return w, max(1, cpus // w)
+    if _is_cuda(device): return 1
+    return max(1, min(int(os.environ.get("WSBOOK_WORKERS", 0)) or min(4, cpus), n_runs))
 
 def run_many(experiment: str, cfgs: Sequence, store: Path | Sequence[Path], root=None,
              workers: int | None = None, progress: bool = True) -> list[dict]:
@@ -201,18 +208,17 @@ def run_many(experiment: str, cfgs: Sequence, store: Path | Sequence[Path], root
         if f: out[i] = json.loads(f.read_text())
         else: todo.append(i)
     if not todo: return out
-    w, threads = default_workers(len(todo), cfgs[todo[0]].device)
-    if workers: w, threads = workers, max(1, threads * w // workers)
+    w = workers or default_workers(len(todo), cfgs[todo[0]].device)
     bar = tqdm(total=len(todo), desc=f"{experiment}: {len(todo)} runs on {w} process{'es' if w > 1 else ''}",
                disable=not progress, dynamic_ncols=True)
     if w == 1:
-        for i in todo: out[i] = _run_one(experiment, cfgs[i], stores[i], root, torch.get_num_threads()); bar.update()
+        for i in todo: out[i] = _run_one(experiment, cfgs[i], stores[i], root); bar.update()
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from wsbook.experiments import _run_one as job    # the module's function, which a spawned process can import
         with ProcessPoolExecutor(w, mp_context=mp.get_context("spawn")) as ex:   # spawn: forking a process that has run torch can hang
-            futs = {ex.submit(job, experiment, cfgs[i], stores[i], root, threads): i for i in todo}
+            futs = {ex.submit(job, experiment, cfgs[i], stores[i], root): i for i in todo}
             for f in as_completed(futs): out[futs[f]] = f.result(); bar.update()
     bar.close()
     return out
@@ -447,18 +453,18 @@ def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, round
     from wsbook.fit import resolve_device
     from wsbook.device import keep_freed_memory
     import wsbook.equivariant as eq
-    sc = get_scale(scale); dev = resolve_device(device); threads = torch.get_num_threads(); keep_freed_memory()
-    if dev.type == "cpu": torch.set_num_threads(1)
-    eq.FUSED_POOLING = False
-    try:
-        g = torch.Generator().manual_seed(0)
-        ws, y = _bench_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
-        m = make_model(sc.model, (2, 32, 32, 1), 10, **sc.model_kwargs).to(dev).train()
-        opt = torch.optim.Adam(m.parameters(), 1e-3)
-        rate = max(_train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
-    finally: torch.set_num_threads(threads); eq.FUSED_POOLING = True
-    return {"model": sc.model, "batch": sc.batch_size, "threads": torch.get_num_threads() if dev.type != "cpu" else 1,
-            "device": str(dev), "samples_per_s": round(rate, 1)}
+    sc = get_scale(scale); dev = resolve_device(device); keep_freed_memory()
+    fused = eq.FUSED_POOLING
+    with pinned_threads(run_threads(dev)) as threads:
+        eq.FUSED_POOLING = False
+        try:
+            g = torch.Generator().manual_seed(0)
+            ws, y = _bench_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
+            m = make_model(sc.model, (2, 32, 32, 1), 10, **sc.model_kwargs).to(dev).train()
+            opt = torch.optim.Adam(m.parameters(), 1e-3)
+            rate = max(_train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
+        finally: eq.FUSED_POOLING = fused
+    return {"model": sc.model, "batch": sc.batch_size, "threads": threads, "device": str(dev), "samples_per_s": round(rate, 1)}
 
 def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments: Sequence[str] | None = None,
               progress: bool = True, record: str | None = None) -> list[dict]:

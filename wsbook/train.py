@@ -298,7 +298,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                "n_params": sum(p.numel() for p in model.parameters()), "norm": norm.state(),
                "data": {"store": ds.manifest.get("source"), "train_inrs": len(tr), "val_inrs": len(va), "test_inrs": len(te),
                         "sizes": list(ds.ws.sizes), "classes": ds.classes, "recipe": ds.manifest["arch"].get("recipe")},
-               "device": str(dev), "world_size": world, "seconds": time.time() - t_start,
+               "device": str(dev), "threads": torch.get_num_threads(), "world_size": world, "seconds": time.time() - t_start,
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None and rank == 0 and finished:
         tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
@@ -409,7 +409,8 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
                "config": json.loads(json.dumps(asdict(cfg))), "history": history, "epochs": epochs,
                "optimizer_steps": len(history) * (steps_per_epoch(len(tr), cfg.batch_size) - (len(tr) % cfg.batch_size == 1)),   # a last batch of one is skipped
                "probe_objects": len(lab), "seconds": time.time() - t_start,
-               "device": str(dev), "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
+               "device": str(dev), "threads": torch.get_num_threads(),
+               "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None:
         out = Path(out); out.mkdir(parents=True, exist_ok=True)
         tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
