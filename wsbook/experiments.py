@@ -86,6 +86,13 @@ SCALES = {
                     scaling_arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned"), views_seeds=(0, 1), eval_steps=200,
                     experiments=("scaling", "views", "generalization"),   # MixUp and views' third seed traded for the 3-hour bound
                     model="dws_wsbook", aug_models=("mlp", "dws_wsbook"), model_kwargs={"set_layer": "linear"}),
+    # the scaling experiment alone, its no-augmentation curve reaching 10x the sizes where gains are read (500, 1,600);
+    # one view per object; the step budget is measured on the baseline at 16,000 objects first (results/large-budget.json)
+    "large": Scale("large", "fmnist", {"train": 16000, "val": 1000, "test": 2000}, views=1, fit_steps=500, epochs=30,
+                   seeds=(0, 1), batch_size=64, eval_steps=200, experiments=("scaling",),
+                   scaling_objects=(500, 1000, 1600, 3200, 5000, 10000, 16000), scaling_steps=8000,
+                   scaling_arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned"),
+                   model="dws_wsbook", aug_models=("dws_wsbook",), model_kwargs={"set_layer": "linear"}),
     "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, views=10, fit_steps=1000, epochs=200,
                    aug_models=("mlp", "dws", "nfn", "gnn", "transformer"), scaling_objects=(550, 1700, 5500, 17000, 55000),
                    scaling_steps=43_000, scaling_arms=("none", "translate", "mixup_vanilla", "mixup_align"),
