@@ -233,6 +233,8 @@ def main(argv=None):
     check_ranges(sp, a)
     try: a.func(a)
     except KeyboardInterrupt:        # Ctrl-C: what is kept and how to go on, not a traceback
+        from tqdm import tqdm
+        for bar in list(getattr(tqdm, "_instances", [])): bar.close()      # so that the line is the last one printed
         print(f"\n{interrupted_line(a, argv)}", file=sys.stderr); sys.exit(130)
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError, ArithmeticError) as e:
         print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
@@ -398,9 +400,9 @@ def _kept(a: argparse.Namespace) -> str:
 
 def interrupted_line(a: argparse.Namespace, argv) -> str:
     "The one line a Ctrl-C prints: what finished and the exact command that goes on from there."
-    if a.cmd == "fit":
+    if a.cmd == "fit" and (Path(a.out) / "job.json").exists():
         again = ["fit", "--resume", "--out", a.out] + [t for d in ("root", "device") if d in a.typed for t in (f"--{d}", getattr(a, d))]
-    else: again = list(argv) + (["--resume"] if a.cmd == "train" and not a.resume else [])
+    else: again = list(argv) + (["--resume"] if a.cmd in ("fit", "train") and not a.resume else [])
     return f"wsbook {a.cmd}: interrupted; {_kept(a)}; go on with: {shlex.join(['wsbook', *again])}"
 
 # %% ../nbs/08_cli.ipynb #e29914c6
