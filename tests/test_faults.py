@@ -44,7 +44,7 @@ def tensors_of(d: Path) -> dict:
 def assert_same_tensors(a: Path, b: Path):
     ta, tb = tensors_of(a), tensors_of(b)
     assert ta.keys() == tb.keys() and ta
-    for k in ta: assert torch.equal(ta[k], tb[k]), k
+    for k in ta: torch.testing.assert_close(ta[k], tb[k], rtol=0, atol=0, equal_nan=True, msg=str(k))   # bit for bit
 
 TIMING = {"seconds", "created", "time", "sha256", "versions", "started", "file"}
 
