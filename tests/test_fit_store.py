@@ -88,7 +88,7 @@ def test_adding_views_later_keeps_existing_ones(tmp_path):
 def test_settings_mismatch_is_refused(tmp_path):
     src = load_source("digits")
     fit_store(src, tmp_path / "s", limit=20, steps=5, device="cpu", progress=False)
-    with pytest.raises(ValueError, match=r"other settings \(fit\)"):
+    with pytest.raises(ValueError, match=r"other settings - fit.steps: 6 \(job.json: 5\)"):
         fit_store(src, tmp_path / "s", limit=20, steps=6, device="cpu", progress=False, resume=True)
 
 def test_cli_info_and_missing_store(tmp_path):

@@ -20,10 +20,10 @@ from .inr import init_siren
 from .align import weight_matching, align_dataset, fast_permute, _first_costs, _solve_seconds
 
 # %% auto #0
-__all__ = ['AUGMENTATIONS', 'COMBINE', 'one_hot', 'Augmentation', 'Translate', 'rotation_matrices', 'Rotate', 'Scale',
-           'GaussianNoise', 'Dropout', 'row_quantile', 'Quantile', 'LabelSmoothing', 'Permutation', 'SirenNegation',
-           'SirenBias', 'MixUp', 'get_augmentation', 'Pipeline', 'parse_names', 'make_pipeline', 'bench_networks',
-           'bench_augment']
+__all__ = ['AUGMENTATIONS', 'COMBINE', 'one_hot', 'soft_labels', 'Augmentation', 'Translate', 'rotation_matrices', 'Rotate',
+           'Scale', 'GaussianNoise', 'Dropout', 'row_quantile', 'Quantile', 'LabelSmoothing', 'Permutation',
+           'SirenNegation', 'SirenBias', 'MixUp', 'get_augmentation', 'Pipeline', 'parse_names', 'make_pipeline',
+           'bench_networks', 'bench_augment']
 
 # %% ../nbs/04_augment.ipynb #d75ec161
 def one_hot(labels: Tensor, n_classes: int, dtype=torch.float32) -> Tensor:
@@ -75,6 +75,22 @@ def _replace(ws: WeightSpace, weights: dict | None = None, biases: dict | None =
     for i, t in (biases or {}).items(): b[i] = t
     return WeightSpace(w, b)
 
+# %% ../nbs/04_augment.ipynb #49df66de
+def soft_labels(y: Tensor | None, n: int, n_classes: int | None = None, who: str = "augmentation") -> Tensor | None:
+    "`y` as soft labels (n, C) for a batch of `n` networks: integer labels (n,) one-hot with `n_classes`; None stays None."
+    if y is None: return None
+    if y.ndim == 1 and not y.is_floating_point():
+        if n_classes is None:
+            raise ValueError(f"{who} got integer class labels of shape {tuple(y.shape)}: pass n_classes=C to one-hot them, "
+                             "or labels as a (B, C) float tensor (see one_hot)")
+        if len(y) and (int(y.min()) < 0 or int(y.max()) >= n_classes):
+            raise ValueError(f"{who}: integer labels must lie in [0, {n_classes}), got {int(y.min())}..{int(y.max())}")
+        y = one_hot(y, n_classes)
+    if y.ndim != 2 or not y.is_floating_point():
+        raise ValueError(f"{who} expects soft labels (B, n_classes) as floats or integer labels (B,), got {y.dtype} {tuple(y.shape)}")
+    if len(y) != n: raise ValueError(f"{who}: {len(y)} labels for a batch of {n} networks")
+    return y
+
 # %% ../nbs/04_augment.ipynb #e9f33bae
 def _where(mask: Tensor, a: WeightSpace, b: WeightSpace) -> WeightSpace:
     "Per sample: `a` where `mask`, else `b`."
@@ -82,10 +98,12 @@ def _where(mask: Tensor, a: WeightSpace, b: WeightSpace) -> WeightSpace:
 
 class Augmentation:
     "Base class: `aug(ws, y=None, generator=None, p=1.0) -> (ws, y)`, each sample augmented with probability `p`."
+    takes_labels = False       # changes labels: integer ones are one-hot first (with the augmentation's `n_classes`)
     def apply(self, ws: WeightSpace, y: Tensor | None, g: torch.Generator | None, mask: Tensor | None = None):
         raise NotImplementedError
     def __call__(self, ws: WeightSpace, y: Tensor | None = None, generator: torch.Generator | None = None,
                  p: float = 1.0) -> tuple[WeightSpace, Tensor | None]:
+        if self.takes_labels: y = soft_labels(y, len(ws), self.n_classes, type(self).__name__)
         if p >= 1: return self.apply(ws, y, generator)
         if p <= 0: return ws, y
         mask = _uniform(generator, (len(ws),), 0, 1, ws.weights[0]) < p
@@ -213,8 +231,11 @@ class Quantile(Augmentation):
 class LabelSmoothing(Augmentation):
     "y <- (1 - eps) y + eps / n_classes."
     eps: float = 0.1
+    n_classes: int | None = None   # to one-hot integer labels
+    takes_labels = True
     def apply(self, ws, y, g, mask=None):
-        if y is None: raise ValueError("label_smoothing needs labels: pass y as a (B, n_classes) float tensor (see one_hot)")
+        if y is None: return ws, None
+        y = soft_labels(y, len(ws), self.n_classes, "LabelSmoothing")
         return ws, (1 - self.eps) * y + self.eps / y.shape[1]
 
 # %% ../nbs/04_augment.ipynb #33c1291d
@@ -267,6 +288,8 @@ class MixUp(Augmentation):
     labels: str = "mix"          # 'mix' | 'hard' (weights only: label of the sample when lambda >= 0.5)
     prealigned: bool = False     # mode='align' on a batch from a store aligned to an anchor
     max_sweeps: int = 100
+    n_classes: int | None = None # to one-hot integer labels
+    takes_labels = True
     def __post_init__(self):
         for k, ok in (("mode", ("vanilla", "perm", "align")), ("dist", ("uniform", "beta")), ("labels", ("mix", "hard"))):
             if getattr(self, k) not in ok: raise ValueError(f"MixUp {k} must be one of {ok}, got {getattr(self, k)!r}")
@@ -306,6 +329,7 @@ class MixUp(Augmentation):
 
     def mix_with(self, ws: WeightSpace, y: Tensor | None, other: WeightSpace, y_other: Tensor | None, g) -> tuple[WeightSpace, Tensor | None]:
         "Mix each sample with the given partner (e.g. drawn from the whole training split, as the authors' dataset does)."
+        y, y_other = (soft_labels(t, len(ws), self.n_classes, "MixUp") for t in (y, y_other))
         lam = self.lam(g, len(ws), ws.weights[0])
         return self._mix(ws, y, self.partner(ws, other, g), y_other, lam)
 

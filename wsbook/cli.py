@@ -6,26 +6,29 @@ Docs: https://wsbook.github.io/wsbook/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #d4f0f8cd
 from __future__ import annotations
-import argparse, json, os, platform, sys, time
+import argparse, json, math, os, platform, shlex, sys, time
 from pathlib import Path
 import torch
 import wsbook
 
 # %% auto #0
-__all__ = ['RANGES', 'env_record', 'bench_records', 'build_parser', 'main', 'check_ranges']
+__all__ = ['RANGES', 'env_record', 'bench_records', 'build_parser', 'main', 'check_ranges', 'subparser', 'typed_flags',
+           'fit_from_job', 'interrupted_line']
 
 # %% ../nbs/08_cli.ipynb #ca31d19a
 def _cmd_fit(a):
     from wsbook.data import load_source, fit_store, store_info
-    counts = None
-    if a.splits:
+    counts, target = None, None
+    if a.resume and (Path(a.out) / "job.json").exists(): counts, target = fit_from_job(a)
+    elif a.source is None: raise ValueError(f"{a.out}: no job.json to resume there; name the SOURCE to fit")
+    elif a.splits:
         try: tr, va, te = (int(x) for x in a.splits.split(","))
         except ValueError: raise SystemExit(f"--splits expects TRAIN,VAL,TEST counts, e.g. 55000,5000,10000; got {a.splits!r}")
         counts = {"train": tr, "val": va, "test": te}
     src = load_source(a.source, a.root, a.limit)
     fit_store(src, a.out, views=a.views, limit=a.limit, counts=counts, hidden=tuple(a.hidden), recipe=a.recipe,
               steps=a.steps, seed=a.seed, device=a.device, chunk=a.chunk, shard_size=a.shard_size, resume=a.resume,
-              points=a.points, held_out=a.held_out, loss=a.loss)
+              points=a.points, held_out=a.held_out, loss=a.loss, target=target)
     print(store_info(a.out))
 
 def _cmd_info(a):
@@ -119,7 +122,7 @@ def _cmd_bench(a):
 def _add_fit(sub):
     p = sub.add_parser("fit", help="fit an INR dataset (a store) from a source",
                        description="Fit K SIREN views per object of SOURCE into the INR store DIR (resumable).")
-    p.add_argument("source", help="digits | mnist5k | fmnist | cifar10 | shapes3d | modelnet40 | modelnet10")
+    p.add_argument("source", nargs="?", help="(not needed with --resume: job.json has it) digits | mnist5k | fmnist | cifar10 | shapes3d | modelnet40 | modelnet10")
     p.add_argument("--out", required=True, help="store directory to write")
     p.add_argument("--root", default=None, help="folder with the source's files (fmnist, cifar10, modelnet40, modelnet10)")
     p.add_argument("--views", type=int, default=1, help="INRs per object, each from another random init")
@@ -225,10 +228,15 @@ def _add_train(sub):
 
 def main(argv=None):
     "Entry point of the `wsbook` console script."
-    ap = build_parser(); a = ap.parse_args(argv)
-    check_ranges(ap, a)
+    ap = build_parser(); argv = sys.argv[1:] if argv is None else list(argv); a = ap.parse_args(argv)
+    sp = subparser(ap, a.cmd); a.typed = typed_flags(sp, argv)
+    check_ranges(sp, a)
     try: a.func(a)
-    except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as e:
+    except KeyboardInterrupt:        # Ctrl-C: what is kept and how to go on, not a traceback
+        from tqdm import tqdm
+        for bar in list(getattr(tqdm, "_instances", [])): bar.close()      # so that the line is the last one printed
+        print(f"\n{interrupted_line(a, argv)}", file=sys.stderr); sys.exit(130)
+    except (FileNotFoundError, FileExistsError, ValueError, RuntimeError, ArithmeticError) as e:
         print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
 
 # %% ../nbs/08_cli.ipynb #35605c9b
@@ -285,29 +293,117 @@ def _add_formats(sub):
 
 
 # %% ../nbs/08_cli.ipynb #e16e2e68
-# flag dest: (lowest, highest, lowest excluded)
+# flag dest: (lowest, highest, lowest excluded); a float flag must also be finite
 RANGES = {"views": (1, None), "limit": (1, None), "hidden": (1, None), "steps": (1, None), "seed": (0, None), "chunk": (1, None),
           "shard_size": (1, None), "points": (1, None), "held_out": (1, None), "epochs": (1, None), "batch_size": (1, None),
-          "lr": (0, None, True), "weight_decay": (0, None), "warmup": (0, None), "train_views": (1, None), "train_objects": (1, None),
+          "lr": (0, 1, True), "weight_decay": (0, 1), "warmup": (0, None), "train_views": (1, None), "train_objects": (1, None),
           "aug_p": (0, 1)}
 
+def _model_kwargs_problem(a: argparse.Namespace) -> str | None:
+    "What is wrong with --model-kwargs (not a JSON object, or knobs the model does not take), or None."
+    from wsbook.models import MODELS, model_knobs
+    try: kw = json.loads(a.model_kwargs)
+    except json.JSONDecodeError as e: kw, why = None, f"not valid JSON ({e})"
+    else: why = None if isinstance(kw, dict) else f"expected a JSON object, got {type(kw).__name__}"
+    knobs = model_knobs(a.model) if a.model in MODELS else None
+    if why is None and knobs is not None and (bad := [k for k in kw if k not in knobs]): why = f"unknown knob(s) {', '.join(bad)}"
+    if why is None: return None
+    takes = f"; model {a.model!r} takes: {', '.join(knobs)}" if knobs is not None else ""
+    return f"{why}, e.g. '{{\"hidden\": 32}}'{takes}"
+
 def check_ranges(ap: argparse.ArgumentParser, a: argparse.Namespace):
-    "Stop with an argparse error naming the flag if a numeric flag is out of its range."
+    "Stop with `ap`'s usage and an error naming the flag if a numeric flag is not finite or out of its range."
     for dest, (lo, hi, *excl) in RANGES.items():
         v = getattr(a, dest, None)
         for x in (v if isinstance(v, list) else [] if v is None or isinstance(v, bool) else [v]):
             if not isinstance(x, (int, float)): continue
+            flag = f"--{dest.replace('_', '-')}"
+            if not math.isfinite(x): ap.error(f"argument {flag}: must be a finite number, got {x}")
             if (lo is not None and (x <= lo if excl else x < lo)) or (hi is not None and x > hi):
-                want = (f"in [{lo}, {hi}]" if hi is not None else f"> {lo}" if excl else f">= {lo}")
-                ap.error(f"argument --{dest.replace('_', '-')}: must be {want}, got {x}")
-    if getattr(a, "cmd", None) == "fit" and a.splits:
-        c = [x.strip() for x in a.splits.split(",")]
-        if len(c) != 3 or not all(x.lstrip("-").isdigit() for x in c): ap.error(f"argument --splits: expected TRAIN,VAL,TEST counts, got {a.splits!r}")
-        if any(int(x) < 0 for x in c) or int(c[0]) < 1: ap.error(f"argument --splits: counts must be >= 0 (train >= 1), got {a.splits}")
+                want = (f"in {'(' if excl else '['}{lo}, {hi}]" if hi is not None else f"> {lo}" if excl else f">= {lo}")
+                ap.error(f"argument {flag}: must be {want}, got {x}")
+    if getattr(a, "cmd", None) == "fit":
+        if a.source is None and not a.resume: ap.error("the following arguments are required: source (only --resume reads it from job.json)")
+        if a.splits:
+            c = [x.strip() for x in a.splits.split(",")]
+            if len(c) != 3 or not all(x.lstrip("-").isdigit() for x in c): ap.error(f"argument --splits: expected TRAIN,VAL,TEST counts, got {a.splits!r}")
+            if any(int(x) < 0 for x in c) or int(c[0]) < 1: ap.error(f"argument --splits: counts must be >= 0 (train >= 1), got {a.splits}")
     if getattr(a, "split_points", None):
         vp, tp = _pair(a.split_points, "--split-points")
         if not 0 <= vp <= tp: ap.error(f"argument --split-points: expected 0 <= VAL <= TEST, got {a.split_points}")
+    if getattr(a, "model_kwargs", None) and (why := _model_kwargs_problem(a)): ap.error(f"argument --model-kwargs: {why}")
 
+# %% ../nbs/08_cli.ipynb #98e8123d
+def subparser(ap: argparse.ArgumentParser, cmd: str) -> argparse.ArgumentParser:
+    "The parser of subcommand `cmd`: its usage line heads the errors about its flags."
+    return next(x for x in ap._actions if isinstance(x, argparse._SubParsersAction)).choices[cmd]
+
+def typed_flags(p: argparse.ArgumentParser, argv) -> set[str]:
+    "The dests of the options typed in `argv` (an abbreviation or `--flag=value` too), as opposed to defaults."
+    opts = [x for x in p._actions if x.option_strings]
+    out = set()
+    for tok in argv:
+        if not tok.startswith("--") or tok == "--": continue
+        name = tok.split("=", 1)[0]
+        hits = [x for x in opts if name in x.option_strings] or [x for x in opts if any(o.startswith(name) for o in x.option_strings)]
+        if len(hits) == 1: out.add(hits[0].dest)
+    return out
+
+_FIT_FLAGS = {"views": "--views", "hidden": "--hidden", "recipe": "--recipe", "steps": "--steps", "seed": "--seed",
+              "shard_size": "--shard-size", "chunk": "--chunk", "points": "--points", "held_out": "--held-out", "loss": "--loss"}
+
+def _shown(v) -> str: return " ".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v)
+
+def fit_from_job(a: argparse.Namespace) -> tuple[dict, float | None]:
+    "Set the fit flags a resume left out from `--out`'s job.json, or refuse the typed ones that differ, naming each; (counts, target)."
+    from wsbook.data import job_args, load_source, default_counts
+    job, typed, diff = job_args(a.out), getattr(a, "typed", set()), []
+    if a.source is not None and a.source != job["source"]: diff.append(f"SOURCE {a.source} (job.json: {job['source']})")
+    a.source = job["source"]
+    for dest, flag in _FIT_FLAGS.items():
+        if dest not in job or job[dest] is None: continue
+        v = list(getattr(a, dest)) if dest == "hidden" else getattr(a, dest)
+        if dest not in typed: setattr(a, dest, job[dest])
+        elif v != job[dest] and not (dest == "views" and v > job[dest]):      # more views extend the store
+            diff.append(f"{flag} {_shown(v)} (job.json: {_shown(job[dest])})")
+    if "limit" not in typed and job["limit"] is not None: a.limit = job["limit"]
+    counts = job["counts"]
+    if "splits" in typed:
+        c = dict(zip(("train", "val", "test"), (int(x) for x in a.splits.split(","))))
+        if c != counts: diff.append(f"--splits {a.splits} (job.json: {counts['train']},{counts['val']},{counts['test']})")
+    elif "limit" in typed and a.limit != job["limit"]:
+        c = default_counts(load_source(a.source, a.root, a.limit).pool, a.limit)
+        if c != counts: diff.append(f"--limit {a.limit} (job.json: {job['limit'] if job['limit'] is not None else counts})")
+    if diff: raise ValueError(f"{Path(a.out) / 'job.json'}: a resume finishes the job as it was started, and these flags differ: "
+                              f"{'; '.join(diff)}. Leave them out (`wsbook fit --resume --out {a.out}`) or use another --out")
+    return counts, job.get("target")
+
+def _kept(a: argparse.Namespace) -> str:
+    "What an interrupted command has kept on disk."
+    if a.cmd == "fit":
+        from wsbook.data import job_args
+        shards = len(list((Path(a.out) / "shards").glob("*.safetensors")))
+        try: j = job_args(a.out)
+        except (FileNotFoundError, ValueError, KeyError): return f"{shards} shard(s) written to {a.out}"
+        total = j["views"] * math.ceil(sum(j["counts"].values()) / (j["shard_size"] or 1024))
+        return f"{shards} of about {total} shard(s) written to {a.out}"
+    if a.cmd == "train":
+        from wsbook.train import load_checkpoint
+        ck = Path(a.out) / "checkpoint.safetensors"
+        if not ck.exists(): return "no epoch was finished"
+        return f"epochs 1-{load_checkpoint(ck)[1]['epoch'] + 1} are kept in {ck}"
+    if a.cmd == "reproduce":
+        from wsbook.experiments import data_root
+        done = sorted(p.parent.name for p in (data_root(a.root) / "results").glob("*/results.json"))
+        return f"finished: {', '.join(done) or 'no experiment yet'} (finished runs are cached and reused)"
+    return "nothing is kept (this command starts afresh)"
+
+def interrupted_line(a: argparse.Namespace, argv) -> str:
+    "The one line a Ctrl-C prints: what finished and the exact command that goes on from there."
+    if a.cmd == "fit" and (Path(a.out) / "job.json").exists():
+        again = ["fit", "--resume", "--out", a.out] + [t for d in ("root", "device") if d in a.typed for t in (f"--{d}", getattr(a, d))]
+    else: again = list(argv) + (["--resume"] if a.cmd in ("fit", "train") and not a.resume else [])
+    return f"wsbook {a.cmd}: interrupted; {_kept(a)}; go on with: {shlex.join(['wsbook', *again])}"
 
 # %% ../nbs/08_cli.ipynb #e29914c6
 if __name__ == "__main__" and not hasattr(__import__("builtins"), "__IPYTHON__"): main()   # not when a notebook runs this cell

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from safetensors.torch import save_file, load_file
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from tqdm.auto import tqdm
 import wsbook
 from .weights import WeightSpace
@@ -27,8 +27,8 @@ __all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'C
            'load_digits_source', 'load_mnist5k_source', 'read_idx', 'load_fmnist_source', 'write_idx',
            'load_cifar10_source', 'write_cifar_batch', 'ShapeSource', 'load_shapes3d_source', 'load_modelnet_source',
            'load_modelnet10_source', 'write_off', 'load_source', 'default_counts', 'assign_splits', 'load_shard',
-           'shape_points', 'shape_iou', 'fit_store', 'INRDataset', 'store_recipe', 'read_manifest', 'load_store',
-           'render_shape', 'store_info']
+           'shape_points', 'shape_iou', 'job_args', 'fit_store', 'INRDataset', 'store_recipe', 'read_manifest',
+           'load_store', 'render_shape', 'store_info']
 
 # %% ../nbs/03_data.ipynb #d8d4e709
 SPLITS = ("train", "val", "test")
@@ -363,6 +363,53 @@ def _fit_shard_images(source, o, view, seed, sizes, r, steps, target, chunk, dev
                    "mse", chunk, device, pbar=bar)
     return {"ws": res.ws.to("cpu"), "psnr": res.quality.float().cpu(), "steps": res.steps}
 
+# %% ../nbs/03_data.ipynb #c293ead7
+def _job_diff(old: dict, new: dict, prefix: str = "") -> list[str]:
+    "'field: new (job.json: old)' for each store-deciding field of `new` that differs from the job's `old`."
+    out = []
+    for k, v in new.items():
+        if k not in old and k in ("shard_size", "chunk", "counts"): continue     # a job written before these were recorded
+        o = old.get(k)
+        if isinstance(v, dict) and isinstance(o, dict): out += _job_diff(o, v, f"{prefix}{k}.")
+        elif k == "views" and not prefix:
+            if v < o: out.append(f"views: {v} (job.json: {o}; a resume can add views, not remove them)")
+        elif v != o: out.append(f"{prefix}{k}: {json.dumps(v)} (job.json: {json.dumps(o)})")
+    return out
+
+def _layout_clash(out: Path, plan: list[dict]) -> str | None:
+    "Why the shards already in `out` do not fit `plan` (another shard size wrote them), or None."
+    want = {s["name"]: len(s["objects"]) for s in plan}
+    for f in sorted((out / "shards").glob("*.safetensors")):
+        name = f.name[:-len(".safetensors")]
+        try:
+            with safe_open(str(f), "pt") as g: n = g.get_slice("label").get_shape()[0]
+        except Exception: continue                     # an unreadable shard is named when the manifest is written
+        if want.get(name) != n:
+            return f"{f} holds {n} INRs, the plan has {want.get(name, 'no such shard')}"
+    return None
+
+def _finished(out: Path, plan: list[dict]) -> bool:
+    "Whether `out` holds the finished store of `plan`: its manifest lists exactly the plan's shards, all present."
+    if not (out / "manifest.json").exists(): return False
+    try: shards = json.loads((out / "manifest.json").read_text())["shards"]
+    except (json.JSONDecodeError, KeyError): return False
+    return ([(s["file"], s["count"]) for s in shards] == [(f"shards/{p['name']}.safetensors", len(p["objects"])) for p in plan]
+            and all((out / s["file"]).exists() for s in shards))
+
+def job_args(out: str | Path) -> dict:
+    "The `fit_store` arguments (and the source's name) the job in `out` was started with, read from its job.json."
+    p = Path(out) / "job.json"
+    if not p.exists(): raise FileNotFoundError(f"{p}: no job to resume there (start it without --resume, naming SOURCE)")
+    try: job = json.loads(p.read_text())
+    except json.JSONDecodeError as e: raise ValueError(f"{p}: not valid JSON ({e})") from None
+    f = job["fit"]
+    a = {"source": job["source"], "views": job["views"], "counts": job.get("counts") or job["splits"],
+         "hidden": list(job["arch"]["sizes"][1:-1]), "recipe": job["arch"]["recipe"], "steps": f["steps"], "seed": f["seed"],
+         "shard_size": job.get("shard_size"), "chunk": job.get("chunk"), "limit": job.get("limit")}
+    if job.get("kind") == "shape": a |= {"points": f["points"], "held_out": f["held_out"], "loss": f["loss"]}
+    else: a["target"] = f["target_psnr"]
+    return a
+
 # %% ../nbs/03_data.ipynb #680b1c8a
 def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None, counts: dict | None = None,
               hidden: Sequence[int] = (32, 32), recipe: str = "paper", steps: int | None = None, seed: int = 0,
@@ -389,18 +436,23 @@ def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None,
         sizes = (2, *hidden, source.channels); n_points = int(np.prod(source.shape))
         settings = _job_settings(source, split, views, r, steps, seed, sizes, target)
     job_path, old = out / "job.json", {}
+    plan = _plan(split, views, shard_size)
     if job_path.exists():
-        old = json.loads(job_path.read_text())
-        diff = [k for k in settings if k != "views" and old.get(k) != settings[k]]
-        if diff: raise ValueError(f"{out}: holds a store fitted with other settings ({', '.join(diff)}); use another --out")
+        try: old = json.loads(job_path.read_text())
+        except json.JSONDecodeError as e: raise ValueError(f"{job_path}: not valid JSON ({e})") from None
+        diff = _job_diff(old, {**settings, "shard_size": shard_size, **({"chunk": chunk} if chunk else {})})
+        if diff: raise ValueError(f"{job_path}: the job there was started with other settings - {'; '.join(diff)}; "
+                                  f"resume it as it was started (`wsbook fit --resume --out {out}` reads job.json) or use another --out")
         if not resume: raise FileExistsError(f"{out}: a store (or an interrupted job) is already there; pass --resume to finish or extend it")
-    elif out.exists() and any(out.iterdir()) and not resume:
-        raise FileExistsError(f"{out}: directory is not empty")
+    elif out.exists() and any(p.is_file() for p in out.rglob("*")):
+        raise FileExistsError(f"{out}: directory is not empty" + (" and holds no job.json to resume" if resume else ""))
+    if (clash := _layout_clash(out, plan)) is not None:
+        raise ValueError(f"{out}: its shards were written with another shard size ({clash}); resume with the job's shard size")
+    if resume and _finished(out, plan): return out      # a finished store is never rewritten
     # the chunk size is measured once per job and reused on resume, so a resumed job repeats the same arithmetic
     chunk = chunk or old.get("chunk") or pick_chunk(tuple(sizes), n_points, sizes[-1], str(resolve_device(device)), loss)
     (out / "shards").mkdir(parents=True, exist_ok=True)
-    _atomic_write_json(job_path, {**settings, "chunk": chunk})
-    plan = _plan(split, views, shard_size)
+    _atomic_write_json(job_path, {**settings, "chunk": chunk, "shard_size": shard_size, "counts": counts, "limit": limit})
     todo = [s for s in plan if not (out / "shards" / f"{s['name']}.safetensors").exists()]
     code = {k: i for i, k in enumerate(SPLITS)}; metric = "iou" if shapes else "psnr"
     bar = tqdm(total=sum(len(s["objects"]) for s in todo), unit="INR", desc=f"fit {source.name}", disable=not progress,

@@ -25,10 +25,10 @@ from .augment import make_pipeline, one_hot, parse_names, MixUp, AUGMENTATIONS
 from .models import make_model, MODELS
 
 # %% auto #0
-__all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'SELECT', 'TrainConfig', 'Standardize', 'train_indices',
-           'unseen_view_indices', 'soft_cross_entropy', 'evaluate', 'steps_per_epoch', 'budget_epochs', 'scored_curve',
-           'save_checkpoint', 'load_checkpoint', 'dist_info', 'make_optimizer', 'train', 'nt_xent', 'ContrastiveConfig',
-           'embed_all', 'linear_probe', 'train_contrastive']
+__all__ = ['MIXUPS', 'OPTIMIZERS', 'STANDARDIZE', 'PARTNERS', 'SELECT', 'NUMBER_RANGES', 'CONTRASTIVE_RANGES', 'check_numbers',
+           'TrainConfig', 'Standardize', 'train_indices', 'unseen_view_indices', 'soft_cross_entropy', 'evaluate',
+           'steps_per_epoch', 'budget_epochs', 'scored_curve', 'save_checkpoint', 'load_checkpoint', 'dist_info',
+           'make_optimizer', 'train', 'nt_xent', 'ContrastiveConfig', 'embed_all', 'linear_probe', 'train_contrastive']
 
 # %% ../nbs/07_train.ipynb #f89b69e5
 MIXUPS = ("vanilla", "perm", "align", "prealigned")
@@ -36,6 +36,21 @@ OPTIMIZERS = ("adam", "adamw")
 STANDARDIZE = ("entry", "layer", "none")
 PARTNERS = ("all_views", "batch")
 SELECT = ("last", "first")
+
+def check_numbers(cfg, ranges: dict) -> None:
+    "Refuse a numeric field of `cfg` that is not finite or not in its range (`ranges`: field -> (lowest, highest, lowest excluded))."
+    for k, (lo, hi, *excl) in ranges.items():
+        x = getattr(cfg, k)
+        if x is None and k in ("steps", "train_objects", "probe_objects"): continue       # None: no budget / every object
+        want = f"in {'(' if excl else '['}{lo}, {hi}]" if hi is not None else f"> {lo}" if excl else f">= {lo}"
+        if (not isinstance(x, (int, float)) or isinstance(x, bool) or not math.isfinite(x) or x < lo or (excl and x == lo)
+                or (hi is not None and x > hi)):
+            raise ValueError(f"{type(cfg).__name__}.{k} must be a finite number {want}, got {x!r}")
+
+# field -> (lowest, highest, lowest excluded): what a run can train with (an lr above 1 only diverges with Adam)
+NUMBER_RANGES = {"aug_p": (0, 1), "epochs": (1, None), "steps": (1, None), "batch_size": (1, None), "lr": (0, 1, True),
+                 "weight_decay": (0, 1), "warmup_steps": (0, None), "train_views": (1, None), "train_objects": (1, None),
+                 "eval_every": (1, None), "seed": (0, None)}
 
 @dataclass
 class TrainConfig:
@@ -71,9 +86,7 @@ class TrainConfig:
             raise ValueError(f"unknown mixup {self.mixup!r}; valid: {', '.join(MIXUPS)}")
         for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE), ("mixup_partner", PARTNERS), ("select", SELECT)):
             if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
-        if self.train_views < 1: raise ValueError(f"train_views must be >= 1, got {self.train_views}")
-        if self.eval_every < 1: raise ValueError(f"eval_every must be >= 1, got {self.eval_every}")
-        if self.steps is not None and self.steps < 1: raise ValueError(f"steps must be >= 1 (or None), got {self.steps}")
+        check_numbers(self, NUMBER_RANGES)
         return self
 
 # %% ../nbs/07_train.ipynb #35e07400
@@ -204,6 +217,18 @@ def _epoch_generators(seed: int, epoch: int, rank: int, dev: torch.device):
     aug = torch.Generator(device=dev).manual_seed(seed * 100_003 + epoch * 101 + rank + 1)
     return order, aug
 
+def _diverged(what: str, value: float, epoch: int, step: int, opt, ckpt: Path | None):
+    "Stop a run whose loss or weights stopped being finite, naming where, and what it keeps."
+    kept = (f"the last good checkpoint (epoch {load_checkpoint(ckpt)[1]['epoch'] + 1}) is kept in {ckpt}"
+            if ckpt is not None and ckpt.exists() else "no checkpoint was written before it")
+    raise FloatingPointError(f"training diverged: {what} is {value} at step {step} (epoch {epoch + 1}, learning rate "
+                             f"{opt.param_groups[0]['lr']:g}); {kept}. Try a smaller --lr or a --warmup")
+
+def _cfg_diff(old: dict, new: dict, where: str) -> list[str]:
+    "'field: new (where: old)' for each field of a run's config that differs from the recorded one."
+    return [f"{k}: {json.dumps(new.get(k))} ({where}: {json.dumps(old.get(k))})" for k in sorted(set(old) | set(new))
+            if old.get(k) != new.get(k)]
+
 def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | None = None, resume: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict:
     "Train a classifier on an INR dataset; returns (and writes to `out/metrics.json`) the metrics. `stop_after` epochs: pause (resume later)."
@@ -236,9 +261,18 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     ckpt = out / "checkpoint.safetensors" if out is not None else None
     history, start, best = [], 0, {"val_acc": -1.0, "epoch": -1, "test_acc": None}
     best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    if resume and out is not None and (out / "metrics.json").exists():     # a finished run is read, never rewritten
+        done = json.loads((out / "metrics.json").read_text())
+        if diff := _cfg_diff(done["config"], _cfg_dict(cfg), "metrics.json"):
+            raise ValueError(f"{out / 'metrics.json'}: a finished run with another config ({'; '.join(diff)}); use another --out")
+        best_t = load_file(str(out / "best.safetensors"))
+        model.load_state_dict({k: v for k, v in best_t.items() if not k.startswith("norm.")})
+        return {**done, "model": model, "finished": True}
     if resume and ckpt is not None and ckpt.exists():
         t, meta = load_checkpoint(ckpt)
-        if meta["config"] != _cfg_dict(cfg): raise ValueError(f"{ckpt}: was written by a run with another config; use another --out")
+        if diff := _cfg_diff(meta["config"], _cfg_dict(cfg), "checkpoint"):
+            raise ValueError(f"{ckpt}: was written by a run with another config ({'; '.join(diff)}); "
+                             "resume with the same flags or use another --out")
         model.load_state_dict(_sub(t, "model.")); _load_optim(opt, t, meta["optim"])
         best_state = _sub(t, "best."); history, best, start = meta["history"], meta["best"], meta["epoch"] + 1
         sched.last_epoch = meta["sched_step"]
@@ -255,7 +289,7 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
         torch.manual_seed(cfg.seed * 100_003 + epoch)
         net.train(); perm = tr[torch.randperm(len(tr), generator=gen_order).to(dev)]
         tot_loss, tot_correct, seen, t0 = 0.0, 0, 0, time.time()
-        for s in range(0, len(perm), cfg.batch_size):
+        for k, s in enumerate(range(0, len(perm), cfg.batch_size)):
             b = perm[s:s + cfg.batch_size][rank::world]
             ws, y = train_ws[b], one_hot(ds.label[b], ds.n_classes, dtype=ds.ws.dtype)
             with torch.no_grad():
@@ -267,11 +301,15 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
             with amp_autocast(dev, cfg.amp): logits = net(norm(ws))   # bfloat16 on CUDA, nothing on a CPU
             loss = soft_cross_entropy(logits, y)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-            tot_loss += float(loss.detach()) * len(b); seen += len(b)
+            if not math.isfinite(lv := float(loss.detach())):
+                _diverged("the loss", lv, epoch, epoch * steps_per_epoch(len(tr), cfg.batch_size) + k + 1, opt, ckpt)
+            tot_loss += lv * len(b); seen += len(b)
             tot_correct += int((logits.argmax(1) == ds.label[b]).sum())
+        if bad := [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]:   # an overflow the loss hid
+            _diverged(f"weight {bad[0]}", "not finite", epoch, (epoch + 1) * steps_per_epoch(len(tr), cfg.batch_size), opt, ckpt)
         scored, none = (epoch + 1) % cfg.eval_every == 0 or epoch == epochs - 1, {"acc": None, "loss": None}
         v = evaluate(model, ds, va, norm) if scored else none
-        improved = scored and (v["acc"] >= best["val_acc"] if cfg.select == "last" else v["acc"] > best["val_acc"])
+        improved = scored and math.isfinite(v["loss"]) and (v["acc"] >= best["val_acc"] if cfg.select == "last" else v["acc"] > best["val_acc"])
         t = evaluate(model, ds, te, norm) if scored and cfg.test_curve else none
         rec = {"epoch": epoch, "train_loss": tot_loss / seen, "train_acc": tot_correct / seen, "val_acc": v["acc"],
                "val_loss": v["loss"], "test_acc": t["acc"], "test_loss": t["loss"], "seconds": time.time() - t0}
@@ -300,9 +338,11 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                         "sizes": list(ds.ws.sizes), "classes": ds.classes, "recipe": ds.manifest["arch"].get("recipe")},
                "device": str(dev), "threads": torch.get_num_threads(), "world_size": world, "seconds": time.time() - t_start,
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
-    if out is not None and rank == 0 and finished:
+    if out is not None and rank == 0 and finished:     # metrics.json last: it marks the run finished
+        out.mkdir(parents=True, exist_ok=True); tmp = out / "best.safetensors.tmp"
+        save_file({k: v.contiguous().cpu() for k, v in {**best_state, **norm.tensors()}.items()}, str(tmp))
+        os.replace(tmp, out / "best.safetensors")
         tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
-        save_file({k: v.contiguous().cpu() for k, v in {**best_state, **norm.tensors()}.items()}, str(out / "best.safetensors"))
     metrics["model"], metrics["finished"] = model, finished
     return metrics
 
@@ -339,6 +379,19 @@ class ContrastiveConfig:
     probe_epochs: int = 200
     probe_objects: int | None = None # the probe's labelled training objects (a seeded subset; None = all)
     model_kwargs: dict = field(default_factory=dict)
+    def check(self):
+        if self.model not in MODELS: raise ValueError(f"unknown model {self.model!r}; valid models: {', '.join(MODELS)}")
+        for n in parse_names(self.aug):
+            if n not in AUGMENTATIONS: raise ValueError(f"unknown augmentation {n!r}; valid names: {', '.join(AUGMENTATIONS)}")
+        if self.mixup is not None and self.mixup not in MIXUPS[:3]:
+            raise ValueError(f"unknown mixup {self.mixup!r}; valid: {', '.join(MIXUPS[:3])}")
+        for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE)):
+            if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
+        check_numbers(self, CONTRASTIVE_RANGES)
+        return self
+
+CONTRASTIVE_RANGES = {**{k: NUMBER_RANGES[k] for k in ("epochs", "steps", "batch_size", "lr", "weight_decay", "train_views", "seed")},
+                      "temperature": (0, None, True), "proj_dim": (1, None), "probe_epochs": (1, None), "probe_objects": (1, None)}
 
 @torch.no_grad()
 def embed_all(model: nn.Module, ws: WeightSpace, norm: Standardize, batch_size: int = 1024) -> Tensor:
@@ -368,7 +421,9 @@ def linear_probe(x_tr: Tensor, y_tr: Tensor, x_va: Tensor, y_va: Tensor, x_te: T
 def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out: str | Path | None = None,
                       progress: bool = True) -> dict:
     "Contrastive pre-training with augmentation views, then a linear probe on `embed`; returns the metrics."
-    dev = resolve_device(cfg.device); keep_freed_memory()
+    cfg.check(); dev = resolve_device(cfg.device); keep_freed_memory()
+    if out is not None and (Path(out) / "metrics.json").exists():
+        raise FileExistsError(f"{out}: holds a finished contrastive run; choose another --out")
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
     tr = train_indices(ds, cfg.train_views, None, cfg.seed)
     va, te = ds.indices("val", 1), ds.indices("test", 1)
@@ -397,7 +452,10 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
                 if mix is not None: v1, _ = mix(v1, None, gen_aug); v2, _ = mix(v2, None, gen_aug)
             loss = nt_xent(proj(model.embed(norm(v1))), proj(model.embed(norm(v2))), cfg.temperature)
             opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-            tot += float(loss.detach()) * len(b); seen += len(b)
+            if not math.isfinite(lv := float(loss.detach())):
+                _diverged("the contrastive loss", lv, epoch, epoch * steps_per_epoch(len(tr), cfg.batch_size) + s // cfg.batch_size + 1,
+                          opt, None)
+            tot += lv * len(b); seen += len(b)
         history.append({"epoch": epoch, "loss": tot / max(seen, 1)})
         bar.set_postfix(loss=f"{history[-1]['loss']:.3f}")
     # the probe sees one view of a labelled subset: the same objects for every arm of a seed

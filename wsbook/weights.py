@@ -189,12 +189,30 @@ WeightSpace.to_dict = _ws_to_dict
 WeightSpace.from_dict = staticmethod(_ws_from_dict)
 
 # %% ../nbs/00_weights.ipynb #f0f7cc1f
-def _ws_from_modules(modules: Sequence[nn.Module]) -> WeightSpace:
-    "Stack the `nn.Linear` layers of several networks of the same architecture into one batch."
-    per_net = [[m for m in net.modules() if isinstance(m, nn.Linear)] for net in modules]
-    if not per_net or not per_net[0]: raise ValueError("from_modules: no nn.Linear layers found")
-    n = len(per_net[0])
-    if any(len(p) != n for p in per_net): raise ValueError("from_modules: networks have different numbers of layers")
+def _same_layers(who: str, per_net: list[list[tuple[str, tuple, tuple | None]]]):
+    "Refuse networks whose layers (name, weight shape, bias shape or None) cannot be stacked, saying what was expected."
+    if not per_net: raise ValueError(f"{who}: got an empty list; expected one or more networks of the same architecture")
+    for k, layers in enumerate(per_net):
+        if not layers: raise ValueError(f"{who}: network {k} has no linear layers (2-D weights); expected an MLP")
+        if nb := [(i, name) for i, (name, _, b) in enumerate(layers) if b is None]:
+            raise ValueError(f"{who}: network {k}'s linear layer {nb[0][0]} ({nb[0][1] or 'the module itself'}) has no bias; "
+                             "a weight space needs one per layer (bias=True)")
+        shapes = [w for _, w, _ in layers]
+        if k and shapes != first:
+            raise ValueError(f"{who}: network {k} has layer weights {shapes}, network 0 has {first}; "
+                             "expected networks of the same architecture (the same depth and widths)")
+        first = shapes if not k else first
+
+def _ws_from_modules(modules: nn.Module | Sequence[nn.Module]) -> WeightSpace:
+    "Stack the `nn.Linear` layers of networks of one architecture into a batch (one network: a batch of one)."
+    if isinstance(modules, nn.Module): modules = [modules]
+    modules = list(modules)
+    if bad := [i for i, m in enumerate(modules) if not isinstance(m, nn.Module)]:
+        raise TypeError(f"from_modules: expected a list of nn.Module networks; item {bad[0]} is a {type(modules[bad[0]]).__name__}")
+    per_net = [[(nm, l) for nm, l in net.named_modules() if isinstance(l, nn.Linear)] for net in modules]
+    _same_layers("from_modules", [[(nm, tuple(l.weight.shape), None if l.bias is None else tuple(l.bias.shape)) for nm, l in p]
+                                  for p in per_net])
+    per_net = [[l for _, l in p] for p in per_net]; n = len(per_net[0])
     with torch.no_grad():
         return WeightSpace([torch.stack([p[i].weight.detach() for p in per_net]) for i in range(n)],
                            [torch.stack([p[i].bias.detach() for p in per_net]) for i in range(n)])
@@ -212,12 +230,16 @@ def _ws_to_modules(self: WeightSpace, activation: Callable[[], nn.Module] = nn.R
         nets.append(nn.Sequential(*layers))
     return nets
 
-def _ws_from_state_dicts(dicts: Sequence[dict[str, Tensor]]) -> WeightSpace:
-    "Stack state dicts of MLPs: keys ending in `weight` (2-D) and `bias`, in order."
-    def layers(sd):
-        ws = [(k, v) for k, v in sd.items() if k.endswith("weight") and v.ndim == 2]
-        return [v for _, v in ws], [sd[k[:-len("weight")] + "bias"] for k, _ in ws]
-    per = [layers(sd) for sd in dicts]
+def _ws_from_state_dicts(dicts: dict[str, Tensor] | Sequence[dict[str, Tensor]]) -> WeightSpace:
+    "Stack state dicts of MLPs: keys ending in `weight` (2-D) and `bias`, in order (one dict: a batch of one)."
+    if isinstance(dicts, dict): dicts = [dicts]
+    dicts = list(dicts)
+    if bad := [i for i, sd in enumerate(dicts) if not isinstance(sd, dict)]:
+        raise TypeError(f"from_state_dicts: expected a list of state dicts; item {bad[0]} is a {type(dicts[bad[0]]).__name__}")
+    named = [[(k, v) for k, v in sd.items() if k.endswith("weight") and v.ndim == 2] for sd in dicts]
+    _same_layers("from_state_dicts", [[(k, tuple(v.shape), tuple(sd[b].shape) if (b := k[:-len("weight")] + "bias") in sd else None)
+                                       for k, v in p] for p, sd in zip(named, dicts)])
+    per = [([v for _, v in p], [sd[k[:-len("weight")] + "bias"] for k, _ in p]) for p, sd in zip(named, dicts)]
     return WeightSpace([torch.stack([p[0][i] for p in per]) for i in range(len(per[0][0]))],
                        [torch.stack([p[1][i] for p in per]) for i in range(len(per[0][1]))])
 
