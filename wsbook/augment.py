@@ -214,7 +214,7 @@ class LabelSmoothing(Augmentation):
     "y <- (1 - eps) y + eps / n_classes."
     eps: float = 0.1
     def apply(self, ws, y, g, mask=None):
-        if y is None: raise ValueError("label_smoothing needs labels: pass y as a (B, n_classes) float tensor (see one_hot)")
+        if y is None: return ws, None          # no labels (contrastive views, a user's own weights): nothing to smooth
         return ws, (1 - self.eps) * y + self.eps / y.shape[1]
 
 # %% ../nbs/04_augment.ipynb #33c1291d
