@@ -28,16 +28,19 @@ def test_write_store_round_trip_and_train(tmp_path):
     o = torch.argsort(ds.view, stable=True)                      # a store is ordered by view
     assert all(torch.equal(a, b) for a, b in zip(back.ws.tensors, ds.ws[o].tensors))
     for k in ("label", "object", "view", "split"): assert torch.equal(getattr(back, k), getattr(ds, k)[o]), k
-    assert back.classes == list("abcde") and back.manifest["views"] == 2 and back.manifest["split_hash"] == ds.manifest["split_hash"]
+    assert back.classes == list("abcde") and back.manifest["views"] == 2
+    assert back.manifest["split_hash"] == ds.manifest["split_hash"]
     assert "images 8x8x1" in store_info(tmp_path / "store")
     m = train(tmp_path / "store", TrainConfig(model="mlp", epochs=1, batch_size=8, train_views=2, device="cpu",
                                               model_kwargs={"hidden": 16}), tmp_path / "run", progress=False)
-    assert (tmp_path / "run" / "metrics.json").exists() and m["data"]["train_inrs"] == 2 * back.manifest["splits"]["train"]
+    assert (tmp_path / "run" / "metrics.json").exists()
+    assert m["data"]["train_inrs"] == 2 * back.manifest["splits"]["train"]
 
 def test_splits_argument():
     ws = WeightSpace.from_modules(_sirens(20))
     assert INRDataset.from_weights(ws, torch.zeros(20)).manifest["splits"] == {"train": 16, "val": 2, "test": 2}
-    assert INRDataset.from_weights(ws, torch.zeros(20), splits={"train": 10, "val": 5, "test": 5}).manifest["splits"] == {"train": 10, "val": 5, "test": 5}
+    counts = {"train": 10, "val": 5, "test": 5}
+    assert INRDataset.from_weights(ws, torch.zeros(20), splits=counts).manifest["splits"] == counts
     part = INRDataset.from_weights(ws, torch.zeros(20), splits={"train": 6, "val": 2, "test": 2})
     assert (part.split == -1).sum() == 10 and len(part) == 20  # unused objects stay, never indexed
     own = ["train"] * 14 + ["val"] * 3 + ["test"] * 3
