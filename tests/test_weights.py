@@ -45,3 +45,39 @@ def test_validation_messages():
         inf.validate("my.file")
     with pytest.raises(ValueError, match="cannot combine weight spaces of sizes"):
         ws + _ws((2, 5, 1), 3)
+
+def test_methods_are_declared_in_the_class():
+    "What a user calls is a real method of the class, with a docstring: what help() and an editor's static completion read."
+    import ast, inspect, wsbook.weights as W
+    tree = ast.parse(inspect.getsource(W))
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "WeightSpace")
+    declared = {n.name for n in cls.body if isinstance(n, ast.FunctionDef)}
+    public = {"map", "zip", "cat", "to", "detach", "clone", "sq_dist", "validate", "flatten", "from_flat", "to_dict",
+              "from_dict", "from_modules", "to_modules", "from_state_dicts", "to_state_dicts", "to_nfn", "from_nfn", "permute"}
+    assert public <= declared, sorted(public - declared)
+    for name in public: assert getattr(WeightSpace, name).__doc__, name
+    # nothing is attached to the class from outside it any more
+    assert not [n for n in ast.walk(tree) if isinstance(n, ast.Assign) and any(
+        isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "WeightSpace" for t in n.targets)]
+
+def test_to_modules_defaults_to_siren_activation():
+    ws = _ws((2, 5, 3, 1), 2)
+    x = torch.rand(7, 2) * 2 - 1
+    h = x
+    for i, (w, b) in enumerate(zip(ws.weights, ws.biases)):
+        h = h @ w[1].T + b[1]
+        if i < ws.n_layers - 1: h = torch.sin(30 * h)
+    torch.testing.assert_close(ws.to_modules()[1](x), h)
+
+@settings(max_examples=15, deadline=None)
+@given(sizes=sizes_st, batch=st.integers(1, 4), seed=st.integers(0, 1000))
+def test_nfn_layout(sizes, batch, seed):
+    "NFN's layout: round trip, and permuting commutes with the conversion."
+    ws = _ws(sizes, batch, seed)
+    w, b = ws.to_nfn()
+    assert [tuple(t.shape) for t in w] == [(batch, 1, o, i) for i, o in zip(sizes[:-1], sizes[1:])]
+    assert all(torch.equal(x, y) for x, y in zip(WeightSpace.from_nfn(w, b).tensors, ws.tensors))
+    perms = random_perms(ws.sizes, batch, torch.Generator().manual_seed(seed))
+    pw, pb = ws.permute(perms).to_nfn()
+    again = WeightSpace.from_nfn(w, b).permute(perms)
+    assert all(torch.equal(x, y) for x, y in zip(WeightSpace.from_nfn(pw, pb).tensors, again.tensors))

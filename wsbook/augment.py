@@ -234,7 +234,7 @@ class LabelSmoothing(Augmentation):
     n_classes: int | None = None   # to one-hot integer labels
     takes_labels = True
     def apply(self, ws, y, g, mask=None):
-        if y is None: return ws, None
+        if y is None: return ws, None          # no labels (contrastive views, a user's own weights): nothing to smooth
         y = soft_labels(y, len(ws), self.n_classes, "LabelSmoothing")
         return ws, (1 - self.eps) * y + self.eps / y.shape[1]
 

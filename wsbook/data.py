@@ -6,19 +6,19 @@ Docs: https://wsbook.github.io/wsbook/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #60f0e5fb
 from __future__ import annotations
-import gzip, hashlib, importlib.util, io, json, math, os, pickle, platform, struct, time, warnings
+import gzip, hashlib, importlib.util, io, json, math, os, pickle, platform, shutil, struct, time, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from safetensors.torch import save_file, load_file
 from safetensors import SafetensorError, safe_open
 from tqdm.auto import tqdm
 import wsbook
-from .weights import WeightSpace
-from .inr import Recipe, get_recipe, make_grid
+from .weights import WeightSpace, Sine
+from .inr import Recipe, get_recipe, make_grid, SirenModule
 from .fit import fit_inrs, inr_seeds, resolve_device, pick_chunk
 
 # %% auto #0
@@ -28,7 +28,7 @@ __all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'C
            'load_cifar10_source', 'write_cifar_batch', 'ShapeSource', 'load_shapes3d_source', 'load_modelnet_source',
            'load_modelnet10_source', 'write_off', 'load_source', 'default_counts', 'assign_splits', 'load_shard',
            'shape_points', 'shape_iou', 'job_args', 'fit_store', 'INRDataset', 'store_recipe', 'read_manifest',
-           'load_store', 'render_shape', 'store_info']
+           'load_store', 'write_store', 'render_shape', 'store_info']
 
 # %% ../nbs/03_data.ipynb #d8d4e709
 SPLITS = ("train", "val", "test")
@@ -530,6 +530,16 @@ class INRDataset:
         return INRDataset(self.ws[idx], self.label[idx], self.object[idx], self.view[idx], self.split[idx], self.quality[idx], self.manifest)
     def to(self, device) -> "INRDataset":
         return INRDataset(self.ws.to(device), *(t.to(device) for t in (self.label, self.object, self.view, self.split, self.quality)), self.manifest)
+    @classmethod
+    def from_weights(cls, ws: WeightSpace, labels, classes: Sequence[str] | int | None = None, splits=None,
+                     objects=None, views=None, quality=None, recipe: str | Recipe = "paper", seed: int = 0,
+                     shape: Sequence[int] | None = None, source: str = "memory") -> "INRDataset":
+        "A dataset of in-memory INRs `ws` with integer `labels`, ready for `train` and `write_store` (see below)."
+        return _from_weights(ws, labels, classes, splits, objects, views, quality, recipe, seed, shape, source)
+    def to_modules(self, idx=None) -> list[SirenModule]:
+        "INRs `idx` (all if None) as `SirenModule`s with the store's own omega_0 and output offset: each draws what `render` draws."
+        r, ws = self.recipe, self.ws if idx is None else self.ws[idx]
+        return [_as_siren(net, r) for net in ws.to_modules(lambda: Sine(r.omega0))]
 
 def store_recipe(manifest: dict) -> Recipe:
     "The recipe a store's INRs were made with, as its manifest records it (what `render` needs: grid, offset, omega_0)."
@@ -578,6 +588,121 @@ def load_store(store: str | Path, check_hash: bool = True, device="cpu") -> INRD
         raise ValueError(f"{store}: labels range {int(ds.label.min())}..{int(ds.label.max())} but manifest.json lists {len(man['classes'])} classes")
     return ds.to(device)
 
+# %% ../nbs/03_data.ipynb #950343a2
+def _per_inr(x, n: int, what: str, dtype=torch.long) -> Tensor:
+    "`x` as a (n,) tensor of `dtype`, or a ValueError naming `what`."
+    t = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).detach().cpu().flatten()
+    if len(t) != n: raise ValueError(f"from_weights: {what} has {len(t)} values but ws holds {n} INRs (one per INR expected)")
+    if dtype == torch.long and (t.is_floating_point() and not torch.equal(t, t.round())):
+        raise ValueError(f"from_weights: {what} must be integers, got {t[:4].tolist()}...")
+    return t.to(dtype)
+
+def _view_numbers(obj: Tensor) -> Tensor:
+    "The k-th INR of an object is its view k."
+    seen: dict[int, int] = {}; out = []
+    for o in obj.tolist():
+        out.append(seen.get(o, 0)); seen[o] = out[-1] + 1
+    return torch.tensor(out, dtype=torch.long)
+
+def _split_counts(fracs: dict, n: int) -> dict[str, int]:
+    "Object counts from fractions; val and test get at least one object when asked for some and there are three."
+    c = {k: round(float(fracs.get(k, 0)) * n) for k in SPLITS}
+    for k in ("val", "test"):
+        if fracs.get(k, 0) > 0 and n >= 3: c[k] = max(1, c[k])
+    if abs(sum(float(v) for v in fracs.values()) - 1) < 1e-6: c["train"] = n - c["val"] - c["test"]
+    return c
+
+def _object_splits(splits, obj: Tensor, seed: int) -> Tensor:
+    "Per INR: 0 train, 1 val, 2 test, -1 unused - drawn by object."
+    objs = obj.unique()
+    if splits is None: splits = {"train": 0.8, "val": 0.1, "test": 0.1}
+    if isinstance(splits, dict):
+        bad = set(splits) - set(SPLITS)
+        if bad: raise ValueError(f"from_weights: splits has keys {sorted(bad)}; valid keys: {', '.join(SPLITS)}")
+        ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in splits.values())
+        counts = {k: int(splits.get(k, 0)) for k in SPLITS} if ints else _split_counts(splits, len(objs))
+        if min(counts.values()) < 0: raise ValueError(f"from_weights: split counts must be >= 0, got {counts}")
+        per_obj = assign_splits(np.full(len(objs), "train"), counts, seed)
+        code = torch.tensor([SPLITS.index(s) if s else -1 for s in per_obj])
+        return code[torch.searchsorted(objs, obj)]
+    names = list(splits.tolist() if torch.is_tensor(splits) or isinstance(splits, np.ndarray) else splits)
+    if len(names) != len(obj): raise ValueError(f"from_weights: splits has {len(names)} values but ws holds {len(obj)} INRs")
+    try: code = torch.tensor([SPLITS.index(s) if isinstance(s, str) else int(s) for s in names])
+    except ValueError: raise ValueError(f"from_weights: splits must be {', '.join(SPLITS)} (or 0, 1, 2) per INR, got {sorted(set(map(str, names)))[:5]}") from None
+    if ((code < -1) | (code > 2)).any(): raise ValueError(f"from_weights: split codes must be 0, 1, 2 (or -1: unused), got {code.unique().tolist()}")
+    return code
+
+def _from_weights(ws, labels, classes, splits, objects, views, quality, recipe, seed, shape, source) -> INRDataset:
+    if not isinstance(ws, WeightSpace): raise TypeError(f"from_weights: ws must be a WeightSpace (WeightSpace.from_modules / from_state_dicts), got {type(ws).__name__}")
+    if ws.channels is not None: raise ValueError("from_weights: ws has feature channels; a dataset holds networks (B, out, in)")
+    n = len(ws); label = _per_inr(labels, n, "labels")
+    if label.min() < 0: raise ValueError(f"from_weights: labels must be >= 0, got {int(label.min())}")
+    if classes is None or isinstance(classes, int): classes = [str(i) for i in range(int(label.max()) + 1 if classes is None else classes)]
+    classes = [str(c) for c in classes]
+    if label.max() >= len(classes): raise ValueError(f"from_weights: labels reach {int(label.max())} but classes names {len(classes)} classes")
+    if objects is None and views is not None: raise ValueError("from_weights: views given without objects; say which object each INR represents")
+    obj = torch.arange(n) if objects is None else _per_inr(objects, n, "objects")
+    view = _view_numbers(obj) if views is None else _per_inr(views, n, "views")
+    if len(set(zip(obj.tolist(), view.tolist()))) != n: raise ValueError("from_weights: two INRs have the same object and view")
+    split = _object_splits(splits, obj, seed)
+    for name, t in (("label", label), ("split", split)):
+        per = {}
+        for o, v in zip(obj.tolist(), t.tolist()):
+            if per.setdefault(o, v) != v: raise ValueError(f"from_weights: object {o} has INRs with {name} {per[o]} and {v}; views of one object share it")
+    q = torch.full((n,), float("nan")) if quality is None else _per_inr(quality, n, "quality", torch.float32)
+    r = get_recipe(recipe)
+    pairs = sorted(set(zip(obj.tolist(), split.tolist())))
+    man = {"source": source, "origin": "in memory (INRDataset.from_weights)", "classes": classes,
+           "arch": {"sizes": list(ws.sizes), "omega0": r.omega0, "out_offset": r.out_offset, "recipe": r.name, "init": r.init,
+                    "last_init": r.last_init, "grid": r.grid},
+           "fit": {"steps": None, "lr": None, "seed": None, "target_psnr": None, "optimizer": None, "loss": None,
+                   "by": "the user (not recorded with the weights)"},
+           "views": int(view.max()) + 1, "splits": {k: sum(1 for _, s in pairs if s == i) for i, k in enumerate(SPLITS)},
+           "split_hash": hashlib.sha256(json.dumps(pairs).encode()).hexdigest()[:16], "quality_metric": "psnr"}
+    if shape is not None: man |= {"shape": [int(s) for s in shape], "channels": ws.sizes[-1]}
+    return INRDataset(ws.detach(), label, obj, view, split, q, man).to(ws.device)
+
+def _as_siren(net: nn.Sequential, r: Recipe) -> SirenModule:
+    "`net` (Linear and Sine layers) inside a `SirenModule` that adds the recipe's output offset."
+    m = SirenModule([], r.omega0, r.out_offset)
+    m.net = net
+    return m
+
+# %% ../nbs/03_data.ipynb #90728f5a
+def write_store(data: INRDataset | WeightSpace, out: str | Path, labels=None, shard_size: int = 16384, **kwargs) -> Path:
+    "Write `data` (or a `WeightSpace` and its `labels`, with `INRDataset.from_weights`'s `kwargs`) as an INR store at `out`."
+    import safetensors
+    if isinstance(data, WeightSpace): data = INRDataset.from_weights(data, labels, **kwargs)
+    elif labels is not None or kwargs: raise ValueError("write_store: labels and from_weights arguments go with a WeightSpace, not a dataset")
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f"{out}: already exists and is not empty; choose another folder")
+    ds, metric = data.to("cpu"), data.quality_metric
+    t = {**ds.ws.to_dict(), "label": ds.label, "object": ds.object, "view": ds.view, "split": ds.split.to(torch.int8), metric: ds.quality.float()}
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        (tmp / "shards").mkdir(parents=True); shards = []
+        for v in ds.view.unique().tolist():
+            rows = (ds.view == v).nonzero().squeeze(1)
+            for k, s in enumerate(range(0, len(rows), shard_size)):
+                r = rows[s:s + shard_size]; p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
+                _atomic_save({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
+                shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": _sha256(p)})
+        q = ds.quality[torch.isfinite(ds.quality)]
+        summary = _summary(q) | {"measured": len(q)} if len(q) else None
+        if summary and metric == "psnr": summary["frac_at_target"] = float((q >= (ds.manifest["fit"].get("target_psnr") or 40.0)).float().mean())
+        man = {"format": STORE_FORMAT, "format_version": STORE_VERSION,
+               **{k: v for k, v in ds.manifest.items() if k not in ("format", "format_version", "shards", "count", "created", "versions")},
+               "quality_metric": metric, "count": len(ds), metric: summary, "shards": shards, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+               "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__, "safetensors": safetensors.__version__,
+                            "python": platform.python_version()}}
+        _atomic_write_json(tmp / "manifest.json", man)
+        if out.exists(): out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True); raise
+    return out
+
 # %% ../nbs/03_data.ipynb #70a74188
 def render_shape(ds: INRDataset, index: int, resolution: int = 64):
     "INR `index` of a shape store as a `trimesh.Trimesh` (marching cubes at the level of its fitting loss)."
@@ -590,17 +715,19 @@ def store_info(store: str | Path) -> str:
     "A short human-readable summary of a store: source, architecture, fit, splits, views, quality."
     m = read_manifest(store); a = m["arch"]; f = m["fit"]
     shape = m.get("kind") == "shape"
-    what = "3D shapes, occupancy" if shape else f"images {'x'.join(map(str, m['shape']))}x{m.get('channels', 1)}"
+    what = ("3D shapes, occupancy" if shape else f"images {'x'.join(map(str, m['shape']))}x{m.get('channels', 1)}" if "shape" in m
+            else f"{a['sizes'][0]} inputs, {a['sizes'][-1]} outputs")
     fit = (f"{f['steps']} steps, lr {f['lr']}, loss {f['loss']} (level {f['level']}), {f['points']} points per shape "
            f"({100 * f['near_surface_frac']:.0f}% near the surface), seed {f['seed']}" if shape else
-           f"{f['steps']} steps, lr {f['lr']}, target {f['target_psnr']} dB, seed {f['seed']}")
+           f"{f['steps']} steps, lr {f['lr']}, target {f['target_psnr']} dB, seed {f['seed']}" if f.get("steps") is not None
+           else f"by {f.get('by', 'someone else')}")
     if shape:
         q = m["iou"]
         qual = (f"  IoU        held-out ({f['held_out']} points): mean {q['mean']:.3f}, std {q['std']:.3f}, min {q['min']:.3f}, "
                 f"median {q['median']:.3f}, max {q['max']:.3f}; {100 * q['frac_above_0.8']:.1f}% above 0.8; on fitted points {q['train_mean']:.3f}")
     else:
-        p = m["psnr"]
-        qual = f"  PSNR       mean {p['mean']:.2f} dB, std {p['std']:.2f}, min {p['min']:.2f}, median {p['median']:.2f}, max {p['max']:.2f}; {100 * p['frac_at_target']:.1f}% at target"
+        p = m["psnr"] or {}
+        qual = "  PSNR       not measured" if not p else f"  PSNR       mean {p['mean']:.2f} dB, std {p['std']:.2f}, min {p['min']:.2f}, median {p['median']:.2f}, max {p['max']:.2f}; {100 * p['frac_at_target']:.1f}% at target"
     lines = [f"INR store {store}",
              f"  source     {m['source']} ({len(m['classes'])} classes, {what})",
              f"  arch       SIREN {'-'.join(map(str, a['sizes']))}, omega0={a['omega0']}, recipe={a['recipe']} "

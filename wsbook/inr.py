@@ -11,11 +11,11 @@ from dataclasses import dataclass, asdict
 from typing import Sequence
 import torch
 from torch import Tensor, nn
-from .weights import WeightSpace
+from .weights import WeightSpace, Sine
 
 # %% auto #0
-__all__ = ['RECIPES', 'GRIDS', 'Recipe', 'get_recipe', 'init_siren', 'siren_forward', 'Sine', 'SirenModule', 'make_grid',
-           'render', 'psnr']
+__all__ = ['RECIPES', 'GRIDS', 'Recipe', 'get_recipe', 'init_siren', 'siren_forward', 'SirenModule', 'make_grid', 'render',
+           'psnr']
 
 # %% ../nbs/01_inr.ipynb #4fb1cc55
 @dataclass(frozen=True)
@@ -79,11 +79,6 @@ def siren_forward(ws: WeightSpace, coords: Tensor, omega0: float = 30.0, out_off
     return h + out_offset if out_offset else h
 
 # %% ../nbs/01_inr.ipynb #2906a033
-class Sine(nn.Module):
-    "sin(omega_0 x), SIREN's activation."
-    def __init__(self, omega0: float = 30.0): super().__init__(); self.omega0 = omega0
-    def forward(self, x): return torch.sin(self.omega0 * x)
-
 class SirenModule(nn.Module):
     "One SIREN as an `nn.Module` (the reference repositories' way; used for checks and baselines)."
     def __init__(self, sizes: Sequence[int], omega0: float = 30.0, out_offset: float = 0.0):

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 # %% auto #0
-__all__ = ['WeightSpace', 'n_params', 'random_perms', 'invert_perms']
+__all__ = ['WeightSpace', 'n_params', 'Sine', 'random_perms', 'invert_perms']
 
 # %% ../nbs/00_weights.ipynb #ca060c52
 def _shape_error(msg: str, weights, biases) -> ValueError:
@@ -76,6 +76,87 @@ class WeightSpace:
         ch = f", channels={self.channels}" if self.channels else ""
         return f"WeightSpace(batch={len(self)}, sizes={self.sizes}{ch}, dtype={self.dtype}, device={self.device})"
 
+    # --- what it does. Each method is written out, with its reasons and an example, in the section below that
+    # introduces it; declaring them here, in the class, is what lets help() and an editor's completion find them.
+    def map(self, fn: Callable[[Tensor], Tensor]) -> WeightSpace:
+        "Apply `fn` to every weight and bias."
+        return _ws_map(self, fn)
+    def zip(self, other: WeightSpace, fn: Callable[[Tensor, Tensor], Tensor]) -> WeightSpace:
+        "Combine two weight spaces of the same sizes tensor by tensor: `fn(mine, theirs)`."
+        return _ws_zip(self, other, fn)
+    def __getitem__(self, idx) -> WeightSpace:
+        "Index the batch; an integer keeps the batch dimension (a batch of one)."
+        return _ws_getitem(self, idx)
+    @staticmethod
+    def cat(items: Sequence[WeightSpace]) -> WeightSpace:
+        "Concatenate batches along the batch dimension."
+        return _ws_cat(items)
+    def to(self, *args, **kwargs) -> WeightSpace:
+        "Every tensor moved or cast, as `Tensor.to` (a device, a dtype, or both)."
+        return self.map(lambda t: t.to(*args, **kwargs))
+    def detach(self) -> WeightSpace:
+        "Every tensor detached from autograd."
+        return self.map(Tensor.detach)
+    def clone(self) -> WeightSpace:
+        "A copy with its own storage."
+        return self.map(Tensor.clone)
+
+    # --- arithmetic with another weight space, a scalar or a per-sample (B,) tensor
+    def __add__(self, other) -> WeightSpace: return _ws_arith(torch.add, self, other)
+    def __sub__(self, other) -> WeightSpace: return _ws_arith(torch.sub, self, other)
+    def __mul__(self, other) -> WeightSpace: return _ws_arith(torch.mul, self, other)
+    def __truediv__(self, other) -> WeightSpace: return _ws_arith(torch.div, self, other)
+    __radd__, __rmul__ = __add__, __mul__
+    def __neg__(self) -> WeightSpace: return self.map(torch.neg)
+    def sq_dist(self, other: WeightSpace) -> Tensor:
+        "Squared Euclidean distance between paired networks, shape (B,)."
+        return _ws_sq_dist(self, other)
+    def validate(self, where: str = "weight space") -> WeightSpace:
+        "`self`, or a `ValueError` naming `where`, the tensor and the first network with a NaN or infinite value."
+        return _ws_validate(self, where)
+
+    # --- conversions
+    def flatten(self) -> Tensor:
+        "One row per network: (B, n_params), in the order W0, b0, W1, b1, ..., each row-major."
+        return _ws_flatten(self)
+    @staticmethod
+    def from_flat(flat: Tensor, sizes: Sequence[int]) -> WeightSpace:
+        "Inverse of `flatten` for networks with layer `sizes` (input first)."
+        return _ws_from_flat(flat, sizes)
+    def to_dict(self, prefix: str = "") -> dict[str, Tensor]:
+        "Named tensors `{prefix}weight.{i}` / `{prefix}bias.{i}`, ready for safetensors."
+        return _ws_to_dict(self, prefix)
+    @staticmethod
+    def from_dict(d: dict[str, Tensor], prefix: str = "", where: str = "tensors") -> WeightSpace:
+        "Inverse of `to_dict`; `where` names the source in errors."
+        return _ws_from_dict(d, prefix, where)
+    @staticmethod
+    def from_modules(modules: Sequence[nn.Module]) -> WeightSpace:
+        "Stack the `nn.Linear` layers (in registration order) of several networks of one architecture into a batch."
+        return _ws_from_modules(modules)
+    def to_modules(self, activation: Callable[[], nn.Module] | None = None) -> list[nn.Sequential]:
+        "One `nn.Sequential` per network: its `nn.Linear` layers joined by `activation()` (default: SIREN's `Sine()`)."
+        return _ws_to_modules(self, Sine if activation is None else activation)
+    @staticmethod
+    def from_state_dicts(dicts: Sequence[dict[str, Tensor]]) -> WeightSpace:
+        "Stack the state dicts of several MLPs: keys ending in `weight` (2-D) and `bias`, in order."
+        return _ws_from_state_dicts(dicts)
+    def to_state_dicts(self, activation: Callable[[], nn.Module] | None = None) -> list[dict[str, Tensor]]:
+        "The state dict of each network of `to_modules(activation)`."
+        return [m.state_dict() for m in self.to_modules(activation)]
+    def to_nfn(self) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
+        "(weights, biases) in NFN's `WeightSpaceFeatures` layout: (B, C, out, in) and (B, C, out); C = 1 if none."
+        return _ws_to_nfn(self)
+    @staticmethod
+    def from_nfn(weights, biases=None) -> WeightSpace:
+        "Inverse of `to_nfn`: NFN-layout tuples, or any object with `.weights` and `.biases` (a `WeightSpaceFeatures`)."
+        return _ws_from_nfn(weights, biases)
+
+    # --- the permutation symmetry
+    def permute(self, perms: Sequence[Tensor]) -> WeightSpace:
+        "Permute the hidden neurons: `perms[i]` (B, n_i) reorders the outputs of layer i and the inputs of layer i+1."
+        return _ws_permute(self, perms)
+
 # %% ../nbs/00_weights.ipynb #7d82e87d
 def _ws_map(self: WeightSpace, fn: Callable[[Tensor], Tensor]) -> WeightSpace:
     "Apply `fn` to every weight and bias."
@@ -101,35 +182,16 @@ def _ws_cat(items: Sequence[WeightSpace]) -> WeightSpace:
     return WeightSpace([torch.cat(ws) for ws in zip(*(it.weights for it in items))],
                        [torch.cat(bs) for bs in zip(*(it.biases for it in items))])
 
-WeightSpace.map = _ws_map
-WeightSpace.zip = _ws_zip
-WeightSpace.__getitem__ = _ws_getitem
-WeightSpace.cat = staticmethod(_ws_cat)
-WeightSpace.to = lambda self, *args, **kwargs: self.map(lambda t: t.to(*args, **kwargs))
-WeightSpace.detach = lambda self: self.map(Tensor.detach)
-WeightSpace.clone = lambda self: self.map(Tensor.clone)
-
 # %% ../nbs/00_weights.ipynb #97c97746
-def _ws_binop(op):
-    def f(self, other):
-        if isinstance(other, WeightSpace): return self.zip(other, op)
-        return self.map(lambda t: op(t, _per_sample(other, t)))
-    return f
-
-WeightSpace.__add__ = _ws_binop(torch.add)
-WeightSpace.__sub__ = _ws_binop(torch.sub)
-WeightSpace.__mul__ = _ws_binop(torch.mul)
-WeightSpace.__truediv__ = _ws_binop(torch.div)
-WeightSpace.__radd__ = WeightSpace.__add__
-WeightSpace.__rmul__ = WeightSpace.__mul__
-WeightSpace.__neg__ = lambda self: self.map(torch.neg)
+def _ws_arith(op, a: WeightSpace, b) -> WeightSpace:
+    "`op(a, b)` tensor by tensor, `b` a weight space of the same sizes, a scalar or a per-sample (B,) tensor."
+    if isinstance(b, WeightSpace): return a.zip(b, op)
+    return a.map(lambda t: op(t, _per_sample(b, t)))
 
 def _ws_sq_dist(self: WeightSpace, other: WeightSpace) -> Tensor:
     "Squared Euclidean distance between paired networks, shape (B,)."
     d = self - other
     return sum(t.pow(2).flatten(1).sum(1) for t in d.tensors)
-
-WeightSpace.sq_dist = _ws_sq_dist
 
 # %% ../nbs/00_weights.ipynb #cc18e6fa
 def _ws_validate(self: WeightSpace, where: str = "weight space") -> WeightSpace:
@@ -142,8 +204,6 @@ def _ws_validate(self: WeightSpace, where: str = "weight space") -> WeightSpace:
                 raise ValueError(f"{where}: {kind}{i} (shape {tuple(t.shape)}) has NaN/inf values in {n} "
                                  f"network(s), first at batch index {first}")
     return self
-
-WeightSpace.validate = _ws_validate
 
 # %% ../nbs/00_weights.ipynb #9961eeb5
 def _ws_flatten(self: WeightSpace) -> Tensor:
@@ -165,9 +225,6 @@ def n_params(sizes: Sequence[int]) -> int:
     "Number of parameters of an MLP with layer `sizes`."
     return sum(o * i + o for i, o in zip(sizes[:-1], sizes[1:]))
 
-WeightSpace.flatten = _ws_flatten
-WeightSpace.from_flat = staticmethod(_ws_from_flat)
-
 # %% ../nbs/00_weights.ipynb #7b3ac81f
 def _ws_to_dict(self: WeightSpace, prefix: str = "") -> dict[str, Tensor]:
     "Named tensors `{prefix}weight.{i}` / `{prefix}bias.{i}`, ready for safetensors."
@@ -185,8 +242,14 @@ def _ws_from_dict(d: dict[str, Tensor], prefix: str = "", where: str = "tensors"
     try: return WeightSpace([d[f"{prefix}weight.{i}"] for i in range(n)], [d[f"{prefix}bias.{i}"] for i in range(n)])
     except ValueError as e: raise ValueError(f"{where}: {e}") from None
 
-WeightSpace.to_dict = _ws_to_dict
-WeightSpace.from_dict = staticmethod(_ws_from_dict)
+# %% ../nbs/00_weights.ipynb #1619c823
+class Sine(nn.Module):
+    "sin(omega_0 x), SIREN's activation: what `to_modules` puts between layers unless told otherwise."
+    def __init__(self, omega0: float = 30.0):
+        super().__init__()
+        self.omega0 = omega0
+    def forward(self, x: Tensor) -> Tensor: return torch.sin(self.omega0 * x)
+    def extra_repr(self) -> str: return f"omega0={self.omega0}"
 
 # %% ../nbs/00_weights.ipynb #f0f7cc1f
 def _same_layers(who: str, per_net: list[list[tuple[str, tuple, tuple | None]]]):
@@ -243,11 +306,6 @@ def _ws_from_state_dicts(dicts: dict[str, Tensor] | Sequence[dict[str, Tensor]])
     return WeightSpace([torch.stack([p[0][i] for p in per]) for i in range(len(per[0][0]))],
                        [torch.stack([p[1][i] for p in per]) for i in range(len(per[0][1]))])
 
-WeightSpace.from_modules = staticmethod(_ws_from_modules)
-WeightSpace.to_modules = _ws_to_modules
-WeightSpace.to_state_dicts = lambda self, activation=nn.ReLU: [m.state_dict() for m in self.to_modules(activation)]
-WeightSpace.from_state_dicts = staticmethod(_ws_from_state_dicts)
-
 # %% ../nbs/00_weights.ipynb #bd487a92
 def _take(t: Tensor, perm: Tensor, dim: int) -> Tensor:
     "Gather along `dim` of `t` with a per-sample permutation `perm` of shape (B, n)."
@@ -277,4 +335,21 @@ def invert_perms(perms: Sequence[Tensor]) -> list[Tensor]:
     "The permutations that undo `perms`."
     return [p.argsort(1) for p in perms]
 
-WeightSpace.permute = _ws_permute
+# %% ../nbs/00_weights.ipynb #70cc5855
+def _ws_to_nfn(self: WeightSpace) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
+    "(weights, biases) in NFN's layout: a channel dimension of 1 is added when there is none."
+    ws = self if self.channels is not None else self.map(lambda t: t.unsqueeze(1))
+    return ws.weights, ws.biases
+
+def _ws_from_nfn(weights, biases=None) -> WeightSpace:
+    "A weight space from NFN's layout (tuples, or an object with `.weights` / `.biases`); one channel is dropped."
+    if biases is None:
+        if not (hasattr(weights, "weights") and hasattr(weights, "biases")):
+            raise TypeError(f"from_nfn takes (weights, biases) or an object with .weights and .biases "
+                            f"(NFN's WeightSpaceFeatures), got {type(weights).__name__}")
+        weights, biases = weights.weights, weights.biases
+    for i, w in enumerate(weights):
+        if w.ndim != 4:
+            raise ValueError(f"from_nfn: weights[{i}] must have NFN's MLP shape (B, C, out, in), got {tuple(w.shape)}")
+    ws = WeightSpace(weights, biases)
+    return ws.map(lambda t: t.squeeze(1)) if ws.channels == 1 else ws
