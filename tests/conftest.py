@@ -26,7 +26,7 @@ def tiny_reproduction(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's `browser` is Debian's Chromium, launched as `wsbook site --check` launches it
-    (`wsbook.site.launch_args`): one browser client for every browser test, never a downloaded browser."""
-    from wsbook.site import find_chromium, launch_args
+    (`wsbook.browser.launch_args`): one browser client for every browser test, never a downloaded browser."""
+    from wsbook.browser import find_chromium, launch_args
     if not find_chromium(): pytest.skip("chromium is not installed (`make browser`, or apt-get install chromium)")
     return {**browser_type_launch_args, **launch_args()}

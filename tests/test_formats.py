@@ -10,7 +10,7 @@ import pytest
 import torch
 from wsbook.data import load_source, load_store, write_idx, fit_store, SPLITS
 from wsbook.fit import fit_inrs, inr_seeds
-from wsbook.inr import make_grid, Recipe
+from wsbook.inr import Draw, RECIPES, make_grid, render, Recipe
 from wsbook import formats as F
 from wsbook.formats import import_dataset, export_store, check_store, read_state_dict
 from wsbook.cli import main
@@ -175,6 +175,22 @@ def test_export_then_import_is_bit_for_bit(fmt, tmp_path, fitted):
         orig = sorted(int(f.stem[3:]) for f in out.glob("randinit_smaller_[0-9]s/*.pth"))
         assert orig == list(range(N)) and len(list(out.glob("randinit_smaller_aug0_[0-9]s/*.pth"))) == N
 
+def test_a_recipe_and_a_format_draw_one_inr_alike(tmp_path):
+    """How an INR draws has one home (`Draw`): a fitted store drawn through its recipe and through its manifest, and
+    the same INRs exported to DWSNets' layout and imported again, give the very same images."""
+    s = fit_store(load_source("digits"), tmp_path / "s", limit=12, steps=5, device="cpu", progress=False, chunk=12)
+    ds = load_store(s)
+    by_recipe, by_store = render(ds.ws, (8, 8), ds.recipe), render(ds.ws, (8, 8), ds.manifest)
+    assert torch.equal(by_recipe, by_store) and torch.equal(by_recipe, render(ds.ws, (8, 8), "paper"))
+    assert RECIPES["paper"].draw == F.get_format("dwsnets-fmnist").draw == Draw.of(ds.manifest)
+    export_store(s, "dwsnets-fmnist", tmp_path / "out", progress=False)
+    back = load_store(import_dataset("dwsnets-fmnist", tmp_path / "out", tmp_path / "back", images=False, progress=False))
+    order = [int((back.object == o).nonzero()) for o in ds.object]
+    assert torch.equal(render(back.ws[order], (8, 8), back.manifest), by_recipe)
+    # a format that draws otherwise (NFN: rows first, outputs in [-1, 1]) is told apart, not silently drawn alike
+    assert F.get_format("nfn").draw != RECIPES["paper"].draw
+    assert not torch.allclose(render(ds.ws, (8, 8), F.get_format("nfn").draw), by_recipe)
+
 def test_a_wsbook_store_goes_out_as_nfn_and_comes_back_exactly(tmp_path):
     s = fit_store(load_source("digits"), tmp_path / "s", views=2, limit=20, steps=5, device="cpu", progress=False, chunk=40)
     ref = load_store(s)
@@ -183,7 +199,7 @@ def test_a_wsbook_store_goes_out_as_nfn_and_comes_back_exactly(tmp_path):
     assert n.manifest["arch"]["grid"] == "ij" and torch.equal(n.object, ref.object) and torch.equal(n.split, ref.split)
     assert n.manifest["classes"] == ref.manifest["classes"] and n.manifest["source"] == "digits"
     # NFN's convention renders the same images
-    torch.testing.assert_close(F.render_images(n.ws, n.manifest), F.render_images(ref.ws, ref.manifest), atol=1e-5, rtol=0)
+    torch.testing.assert_close(render(n.ws, (8, 8), n.manifest), render(ref.ws, (8, 8), ref.manifest), atol=1e-5, rtol=0)
     export_store(tmp_path / "n", "multiview", tmp_path / "mv", progress=False)
     back = load_store(import_dataset("multiview", tmp_path / "mv", tmp_path / "back", progress=False))
     assert _same(back, ref)

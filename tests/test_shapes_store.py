@@ -13,8 +13,8 @@ import trimesh
 from wsbook import shapes as S
 from wsbook.augment import Rotate, Scale, Translate, rotation_matrices
 from wsbook.cli import main
-from wsbook.data import (ShapeSource, fit_store, load_source, load_store, render_shape, shape_iou, shape_points,
-                         store_info, write_off)
+from wsbook.data import fit_store, load_source, load_store, store_info
+from wsbook.shapes import ShapeSource, render_shape, shape_iou, shape_points, write_off
 from wsbook.fit import fit_inrs, inr_seeds
 from wsbook.inr import siren_forward
 

@@ -1,6 +1,6 @@
 """The website, checked in a real browser.
 
-Builds the site (`wsbook.site.build_site`, what `wsbook site` runs) from a `wsbook reproduce --scale tiny` run
+Builds the site (`wsbook.website.build_site`, what `wsbook site` runs) from a `wsbook reproduce --scale tiny` run
 (the session fixture `tiny_reproduction`, shared with tests/test_reproduce.py) and opens every page in headless
 Debian Chromium through Playwright (pytest-playwright's `browser`, launched as `wsbook site --check` launches it):
 no missing image, no broken internal link, the summary table with a row per experiment, and nothing a reader should
@@ -15,7 +15,9 @@ import html, json, re, subprocess, sys
 from pathlib import Path
 import pytest
 from wsbook.records import load_run, record_run
-from wsbook.site import PREVIEW_LABEL, build_site, check_site, experiments_in, mixed_import_cells, reader_problems
+from wsbook.browser import check_site, reader_problems
+from wsbook.pages import experiments_in
+from wsbook.website import PREVIEW_LABEL, build_site, mixed_import_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "data" / "site-screenshots"

@@ -142,7 +142,8 @@ def _add_fit(sub):
     p.set_defaults(func=_cmd_fit)
 
 def _cmd_site(a):
-    from wsbook.site import build_site, check_site, reader_problems
+    from wsbook.website import build_site
+    from wsbook.browser import check_site, reader_problems
     out = build_site(results=a.results, out=a.out, execute=not a.no_execute, records=a.records)
     if a.check:
         bad = {p: reader_problems(r) for p, r in check_site(out).items() if reader_problems(r)}

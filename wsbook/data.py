@@ -22,13 +22,15 @@ from .inr import Recipe, get_recipe, make_grid, SirenModule
 from .fit import fit_inrs, inr_seeds, resolve_device, pick_chunk
 
 # %% auto #0
-__all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'CIFAR10_CLASSES', 'CIFAR_HOWTO',
-           'SHAPES3D_DEFAULT_N', 'SOURCES', 'STORE_FORMAT', 'STORE_VERSION', 'SHAPE_FIT', 'ImageSource',
-           'load_digits_source', 'load_mnist5k_source', 'read_idx', 'load_fmnist_source', 'write_idx',
-           'load_cifar10_source', 'write_cifar_batch', 'ShapeSource', 'load_shapes3d_source', 'load_modelnet_source',
-           'load_modelnet10_source', 'write_off', 'load_source', 'default_counts', 'assign_splits', 'load_shard',
-           'shape_points', 'shape_iou', 'job_args', 'fit_store', 'INRDataset', 'store_recipe', 'read_manifest',
-           'load_store', 'write_store', 'render_shape', 'store_info']
+__all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'CIFAR10_CLASSES', 'CIFAR_HOWTO', 'SOURCES',
+           'STORE_FORMAT', 'STORE_VERSION', 'SHAPE_FIT', 'ImageSource', 'load_digits_source', 'load_mnist5k_source',
+           'read_idx', 'load_fmnist_source', 'write_idx', 'load_cifar10_source', 'write_cifar_batch', 'load_source',
+           'default_counts', 'assign_splits', 'load_shard', 'job_args', 'fit_store', 'INRDataset', 'store_recipe',
+           'read_manifest', 'load_store', 'write_store', 'store_info']
+
+# %% ../nbs/03_data.ipynb #daccf873
+from .shapes import (ShapeSource, load_shapes3d_source, load_modelnet_source, load_modelnet10_source,
+                           shape_points, shape_iou)
 
 # %% ../nbs/03_data.ipynb #d8d4e709
 SPLITS = ("train", "val", "test")
@@ -165,68 +167,6 @@ def write_cifar_batch(path: str | Path, x: np.ndarray, y: np.ndarray, binary: bo
     if binary: np.concatenate([np.asarray(y, np.uint8)[:, None], x], 1).tofile(path)
     else: pickle.dump({b"batch_label": b"test", b"labels": [int(v) for v in y], b"data": x}, open(path, "wb"))
 
-# %% ../nbs/03_data.ipynb #40e61c55
-@dataclass
-class ShapeSource:
-    "3D shapes made on demand: `mesh(i)` is object i as a mesh normalised into [-1, 1]^3; labels, classes, pools."
-    name: str
-    labels: Tensor
-    classes: list[str]
-    pool: np.ndarray                     # 'train' / 'test' per object: the dataset's own split
-    make: Callable                       # object index -> normalised trimesh.Trimesh (ValueError if broken)
-    files: list[str] | None = None      # per object, the file it comes from (relative to the root), if any
-    info: dict = field(default_factory=dict)
-    def __len__(self): return len(self.labels)
-    def mesh(self, i: int): return self.make(int(i))
-    def check(self, objects) -> list[int]:
-        "The objects among `objects` whose mesh cannot be made (each reported with a warning naming its file)."
-        if self.files is None: return []             # generated shapes cannot be broken
-        bad = []
-        for i in objects:
-            try: self.mesh(i)
-            except ValueError as e:
-                warnings.warn(f"skipping broken mesh {self.files[i]}: {e}"); bad.append(int(i))
-        return bad
-
-SHAPES3D_DEFAULT_N = 1200
-
-def load_shapes3d_source(limit: int | None = None, seed: int = 0) -> ShapeSource:
-    "`limit` (default 1,200) generated primitives of `wsbook.shapes` with balanced labels, deterministic from `seed`."
-    from wsbook.shapes import SHAPE_CLASSES, make_shape
-    n = SHAPES3D_DEFAULT_N if limit is None else int(limit)
-    labels = np.random.default_rng(seed).permutation(np.arange(n) % len(SHAPE_CLASSES))   # as shapes.shapes3d
-    make = lambda i: make_shape(int(labels[i]), np.random.default_rng([seed, i]))
-    return ShapeSource("shapes3d", torch.from_numpy(labels.astype(np.int64)), list(SHAPE_CLASSES), np.full(n, "train"),
-                       make, None, {"origin": f"generated: wsbook.shapes.shapes3d(n={n}, seed={seed})"})
-
-def load_modelnet_source(root: str | Path | None = None, classes: Sequence[str] | None = None,
-                         name: str = "modelnet40") -> ShapeSource:
-    "ModelNet (`<class>/{train,test}/*.off` under `root`), read lazily; its own train/test split is the pool."
-    from wsbook.shapes import modelnet_files, load_mesh, _MODELNET_HELP
-    if root is None: raise FileNotFoundError(f"source {name!r} needs --root DIR. {_MODELNET_HELP}")
-    root = Path(root)
-    tr, ytr, classes = modelnet_files(root, classes, "train")
-    te, yte, _ = modelnet_files(root, classes, "test")
-    paths = tr + te
-    return ShapeSource(name, torch.from_numpy(np.concatenate([ytr, yte])), classes,
-                       np.array(["train"] * len(tr) + ["test"] * len(te)), lambda i: load_mesh(paths[i]),
-                       [str(p.relative_to(root)) for p in paths], {"origin": str(root)})
-
-def load_modelnet10_source(root: str | Path | None = None) -> ShapeSource:
-    "ModelNet10: its ten classes, from the ModelNet10 folder or the ModelNet40 one."
-    from wsbook.shapes import MODELNET10
-    return load_modelnet_source(root, MODELNET10, "modelnet10")
-
-# %% ../nbs/03_data.ipynb #b09c4cac
-def write_off(path: str | Path, vertices, faces, glued: bool = False) -> Path:
-    "Write a mesh as an OFF file (`glued`: the malformed `OFF<nv> <nf> 0` header of some ModelNet files) - for tests."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    v, f = np.asarray(vertices), np.asarray(faces)
-    head = f"OFF{len(v)} {len(f)} 0\n" if glued else f"OFF\n{len(v)} {len(f)} 0\n"
-    path.write_text(head + "".join(" ".join(map(str, r)) + "\n" for r in v) +
-                    "".join(f"{len(r)} " + " ".join(map(str, r)) + "\n" for r in f))
-    return path
-
 # %% ../nbs/03_data.ipynb #fe762dce
 SOURCES = {"digits": lambda root=None, limit=None: load_digits_source(),
            "mnist5k": lambda root=None, limit=None: load_mnist5k_source(),
@@ -322,29 +262,6 @@ def _job_settings(source, split, views, recipe, steps, seed, sizes, target, shap
           "split_hash": hashlib.sha256(split.tobytes()).hexdigest()[:16]}
     if shape_fit is not None: s["skipped_files"] = {"count": len(skipped), "files": skipped}
     return s
-
-# %% ../nbs/03_data.ipynb #ccaf2273
-def shape_points(source: ShapeSource, objects, n_points: int | Sequence[int], seed: int, kinds=(0,),
-                 near_surface_frac: float = 0.5, sigma: float = 0.05) -> list[tuple[Tensor, Tensor]]:
-    "For each `kind`: coords (N, n, 3) and occupancy (N, n, 1) of `objects` (n: `n_points`, or one per kind), one mesh at a time."
-    from wsbook.shapes import sample_occupancy
-    ns = [n_points] * len(kinds) if isinstance(n_points, int) else list(n_points)
-    out = [([], []) for _ in kinds]
-    for o in objects:
-        m = source.mesh(o)
-        for (cs, os_), k, n in zip(out, kinds, ns):
-            c, occ = sample_occupancy(m, n, near_surface_frac, sigma, np.random.default_rng([seed, int(o), k]))
-            cs.append(torch.from_numpy(c)); os_.append(torch.from_numpy(occ))
-    return [(torch.stack(cs), torch.stack(os_)[..., None]) for cs, os_ in out]
-
-@torch.no_grad()
-def shape_iou(ws: WeightSpace, coords: Tensor, occ: Tensor, recipe="paper", level: float = 0.5, chunk: int = 64) -> Tensor:
-    "Per-INR IoU (N,) of INRs `ws` (thresholded at `level`) against occupancy `occ` at `coords` (N, P, 3)."
-    from wsbook.shapes import iou
-    from wsbook.inr import siren_forward
-    r = get_recipe(recipe)
-    return torch.cat([iou(siren_forward(ws[i:i + chunk], coords[i:i + chunk].to(ws.device), r.omega0, r.out_offset).cpu(),
-                          occ[i:i + chunk], level) for i in range(0, len(ws), chunk)])
 
 # %% ../nbs/03_data.ipynb #84f3cbd3
 def _fit_shard_shapes(source, o, view, seed, sizes, r, steps, loss, fitp, chunk, device, bar) -> dict:
@@ -702,13 +619,6 @@ def write_store(data: INRDataset | WeightSpace, out: str | Path, labels=None, sh
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
     return out
-
-# %% ../nbs/03_data.ipynb #70a74188
-def render_shape(ds: INRDataset, index: int, resolution: int = 64):
-    "INR `index` of a shape store as a `trimesh.Trimesh` (marching cubes at the level of its fitting loss)."
-    from wsbook.shapes import inr_to_mesh
-    if ds.manifest.get("kind") != "shape": raise ValueError(f"render_shape needs a store of shape INRs; this one holds {ds.manifest['source']} images")
-    return inr_to_mesh(ds.ws, int(index), resolution, ds.manifest["fit"]["level"], ds.recipe)
 
 # %% ../nbs/03_data.ipynb #322fe01f
 def store_info(store: str | Path) -> str:

@@ -7,7 +7,7 @@ Docs: https://wsbook.github.io/wsbook/formats.html.md"""
 # %% ../nbs/03b_formats.ipynb #765b4eb6
 from __future__ import annotations
 import json, math, os, re, shutil, time, warnings
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -15,18 +15,17 @@ import torch
 from torch import Tensor
 import wsbook
 from .weights import WeightSpace
-from .inr import render, psnr
+from .inr import Draw, render, psnr
 from .fit import resolve_device
 from .data import (SPLITS, FMNIST_CLASSES, FMNIST_DEFAULT_ROOT, CIFAR10_CLASSES, STORE_FORMAT, STORE_VERSION,
-                         INRDataset, read_manifest, load_store, store_recipe, load_source, load_fmnist_source,
+                         INRDataset, read_manifest, load_store, load_source, load_fmnist_source,
                          load_cifar10_source, _sha256, _atomic_save, _atomic_write_json, _summary)
 
 # %% auto #0
 __all__ = ['FORMATS', 'TEST_OFFSET', 'NFN_DATASETS', 'SIDECAR', 'CONVENTIONS', 'Format', 'get_format', 'formats_table',
            'read_state_dict', 'state_dict_keys', 'layers_from_state_dict', 'state_dict_from_layers', 'sizes_of',
-           'arch_convention', 'to_unit', 'render_images', 'convert_convention', 'Entry', 'reroot', 'scan_dwsnets_mnist',
-           'scan_fmnist_inrs', 'nfn_dataset', 'scan_nfn', 'source_images', 'inr_psnr', 'import_dataset', 'export_store',
-           'check_store', 'check_text', 'imported_info']
+           'convert_convention', 'Entry', 'reroot', 'scan_dwsnets_mnist', 'scan_fmnist_inrs', 'nfn_dataset', 'scan_nfn',
+           'source_images', 'inr_psnr', 'import_dataset', 'export_store', 'check_store', 'check_text', 'imported_info']
 
 # %% ../nbs/03b_formats.ipynb #ff3fe73f
 @dataclass(frozen=True)
@@ -49,6 +48,10 @@ class Format:
     label_key: bool                   # does each file hold its label?
     loader: str                       # the authors' loader these rules are read from
     published: str                    # where the authors published it
+    @property
+    def draw(self) -> Draw:
+        "How this format's INRs draw their images."
+        return Draw(self.grid, self.omega0, self.out_offset, self.pixel_range)
     def arch(self, sizes: Sequence[int]) -> dict:
         "The store manifest's `arch` for INRs of this format with layer `sizes`."
         return {"sizes": list(sizes), "omega0": self.omega0, "out_offset": self.out_offset, "recipe": self.name,
@@ -184,32 +187,16 @@ def sizes_of(weights: Sequence[Tensor]) -> tuple[int, ...]:
     return (weights[0].shape[1], *(w.shape[0] for w in weights))
 
 # %% ../nbs/03b_formats.ipynb #61ac7aac
-def arch_convention(arch: dict) -> dict:
-    "The rendering convention of a store's `arch`: grid, out_offset, pixel_range (default [0, 1])."
-    return {"grid": arch["grid"], "out_offset": float(arch["out_offset"]), "pixel_range": [float(x) for x in arch.get("pixel_range", (0.0, 1.0))]}
-
-def to_unit(y: Tensor, pixel_range: Sequence[float]) -> Tensor:
-    "Map INR outputs in `pixel_range` to [0, 1]."
-    lo, hi = float(pixel_range[0]), float(pixel_range[1])
-    return y if (lo, hi) == (0.0, 1.0) else (y - lo) / (hi - lo)
-
-@torch.no_grad()
-def render_images(ws: WeightSpace, manifest: dict, shape: Sequence[int] | None = None, chunk: int = 2048) -> Tensor:
-    "Render image INRs with their store's convention, as (B, C, H, W) in [0, 1] (not clipped)."
-    shape = tuple(shape or manifest["shape"]); r = store_recipe(manifest)
-    pr = arch_convention(manifest["arch"])["pixel_range"]
-    return torch.cat([to_unit(render(ws[i:i + chunk], shape, r), pr) for i in range(0, len(ws), chunk)]) if len(ws) else \
-        torch.zeros(0, ws.sizes[-1], *shape)
-
-def convert_convention(ws: WeightSpace, src: dict, dst: dict) -> WeightSpace:
-    "The same functions in another convention (`src`, `dst`: dicts with grid, out_offset, pixel_range)."
+def convert_convention(ws: WeightSpace, src: Draw, dst: Draw) -> WeightSpace:
+    "The same functions drawn in another convention (grid, out_offset, pixel_range of `dst`; omega_0 stays)."
+    src, dst = Draw.of(src), Draw.of(dst)
     W, B = [w.clone() for w in ws.weights], [b.clone() for b in ws.biases]
-    if src["grid"] != dst["grid"]:
+    if src.grid != dst.grid:
         if W[0].shape[-1] != 2: raise ValueError(f"a grid convention applies to 2D image INRs; these take {W[0].shape[-1]} inputs")
         W[0] = W[0].flip(-1)                                  # (row, col) <-> (col, row)
-    (slo, shi), (dlo, dhi) = src.get("pixel_range", (0.0, 1.0)), dst.get("pixel_range", (0.0, 1.0))
+    (slo, shi), (dlo, dhi) = src.pixel_range, dst.pixel_range
     a = (dhi - dlo) / (shi - slo)                             # target = dlo + (source - slo) * a
-    c = a * (float(src["out_offset"]) - slo) + dlo - float(dst["out_offset"])   # constant, in float64
+    c = a * (src.out_offset - slo) + dlo - dst.out_offset   # constant, in float64
     if a != 1.0: W[-1] = W[-1] * a
     if a != 1.0 or c != 0.0: B[-1] = B[-1] * a + c if c != 0.0 else B[-1] * a
     return WeightSpace(W, B)
@@ -420,7 +407,7 @@ def inr_psnr(ws: WeightSpace, manifest: dict, images: Tensor, objects: Tensor, c
     dev, out = resolve_device(device), torch.full((len(ws),), float("nan"))
     for i in range(0, len(ws), chunk):
         o = objects[i:i + chunk]; ok = (o >= 0) & (o < len(images))
-        p = psnr(render_images(ws[i:i + chunk].to(dev), manifest), images[o.clamp(0, len(images) - 1)].to(dev)).cpu()
+        p = psnr(render(ws[i:i + chunk].to(dev), manifest["shape"], manifest), images[o.clamp(0, len(images) - 1)].to(dev)).cpu()
         out[i:i + chunk] = torch.where(ok, p, torch.nan)
     return out
 
@@ -565,14 +552,14 @@ def export_store(store, fmt: str, out, progress: bool = True) -> dict:
     note = []
     if fmt in ("dwsnets-mnist", "dwsnets-fmnist") and man["views"] > 1:
         keep = ds.view == 0; ds = ds.subset(keep.nonzero().squeeze(1)); note.append(f"wrote view 0 of {man['views']} ({fmt} holds one view per image; use multiview for all)")
-    dst = {"grid": f.grid, "out_offset": f.out_offset, "pixel_range": list(f.pixel_range)}
-    src_conv = arch_convention(man["arch"])
+    src_conv = Draw.of(man)
+    dst = Draw(f.grid, src_conv.omega0, f.out_offset, f.pixel_range)   # conversion keeps omega_0
     ws = ds.ws if src_conv == dst else convert_convention(ds.ws, src_conv, dst)
-    if src_conv != dst: note.append(f"converted from grid {src_conv['grid']}, offset {src_conv['out_offset']}, range {src_conv['pixel_range']} to {fmt}'s convention")
+    if src_conv != dst: note.append(f"converted from {src_conv} to {fmt}'s convention")
     if fmt == "nfn" and len(man["classes"]) > 10: raise ValueError(f"{store}: NFN's folder names hold one-digit labels; this store has {len(man['classes'])} classes")
     obj, split, label, view = ds.object, ds.split, ds.label, ds.view
     side = {"format": fmt, "wsbook": wsbook.__version__, "from": str(store.resolve()),
-            "store": {k: man[k] for k in ("source", "classes", "shape", "channels", "fit")} | {"arch": {**man["arch"], **dst}}}
+            "store": {k: man[k] for k in ("source", "classes", "shape", "channels", "fit")} | {"arch": {**man["arch"], **dst.to_dict()}}}
     tmp = _fresh_dir(out); files, split_lists = [], {s: [] for s in SPLITS}
     try:
         if fmt == "nfn":
@@ -618,9 +605,7 @@ def export_store(store, fmt: str, out, progress: bool = True) -> dict:
     return {"format": fmt, "out": str(out), "files": len(files), "views": views, "notes": note, "train_with": train}
 
 # %% ../nbs/03b_formats.ipynb #a1c277f4
-CONVENTIONS = [{"grid": g, "out_offset": o, "pixel_range": r} for g in ("xy", "ij") for o in (0.0, 0.5) for r in ([0.0, 1.0], [-1.0, 1.0])]
-
-def _conv_name(c: dict) -> str: return f"grid {c['grid']}, offset {c['out_offset']:g}, range [{c['pixel_range'][0]:g}, {c['pixel_range'][1]:g}]"
+CONVENTIONS = [Draw(g, 30.0, o, r) for g in ("xy", "ij") for o in (0.0, 0.5) for r in ((0.0, 1.0), (-1.0, 1.0))]   # omega_0: the store's
 
 def _picks(ds: INRDataset, per_class: int = 1, most: int = 12) -> list[int]:
     return [int(i) for c in range(ds.n_classes) for i in (ds.label == c).nonzero().squeeze(1)[:per_class]][:most]
@@ -667,14 +652,14 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
     q = None if src is None else torch.full((len(ds),), float("nan"))
     finite, lo, hi, total, outside = True, math.inf, -math.inf, 0.0, 0
     for i in range(0, len(ds), chunk):                        # streamed: a 700k-INR store never sits rendered in memory
-        r = render_images(ds.ws[i:i + chunk].to(dev), man)
+        r = render(ds.ws[i:i + chunk].to(dev), man["shape"], man)
         finite &= bool(torch.isfinite(r).all()); lo, hi = min(lo, float(r.min())), max(hi, float(r.max()))
         total += float(r.double().sum()); outside += int(((r < -0.05) | (r > 1.05)).sum())
         if src is not None:
             o = ds.object[i:i + chunk]
             q[i:i + chunk] = torch.where(ok[i:i + chunk], psnr(r, src[o.clamp(0, len(src) - 1)].to(dev)).cpu(), torch.nan)
     npx = max(1, len(ds) * math.prod(shape))
-    rep["render"] = {"inrs": len(ds), "convention": _conv_name(arch_convention(man["arch"])), "finite": finite,
+    rep["render"] = {"inrs": len(ds), "convention": str(Draw.of(man)), "finite": finite,
                      "min": lo, "max": hi, "mean": total / npx, "frac_pixels_outside_0_1": outside / npx}
     suspect = None
     if src is not None:
@@ -687,8 +672,8 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
         if len(pick):
             conv, w, target = {}, ds.ws[pick].to(dev), src[ds.object[pick]].to(dev)
             for c in CONVENTIONS:
-                conv[_conv_name(c)] = float(psnr(render_images(w, {**man, "arch": {**man["arch"], **c}}), target).median())
-            mine = conv[_conv_name(arch_convention(man["arch"]))]
+                conv[str(c)] = float(psnr(render(w, man["shape"], replace(c, omega0=Draw.of(man).omega0)), target).median())
+            mine = conv[str(Draw.of(man))]
             best = max(conv, key=conv.get)
             rep["conventions_median_psnr"] = conv
             if conv[best] > mine + 3: suspect = f"the INRs draw their images better as '{best}' ({conv[best]:.1f} dB) than with the manifest's convention ({mine:.1f} dB)"
@@ -698,7 +683,7 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
     try:
         if figure and len(ds):
             picks = _picks(ds)
-            _gallery(ds, picks, render_images(ds.ws[picks], man), src, q, store / "check.png"); rep["figure"] = str(store / "check.png")
+            _gallery(ds, picks, render(ds.ws[picks], man["shape"], man), src, q, store / "check.png"); rep["figure"] = str(store / "check.png")
         _atomic_write_json(store / "check.json", rep)
     except OSError as e: rep["not_written"] = f"check.json / check.png not written into the store: {e}"   # a read-only store is still checked
     return rep

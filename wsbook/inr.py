@@ -14,8 +14,8 @@ from torch import Tensor, nn
 from .weights import WeightSpace, Sine
 
 # %% auto #0
-__all__ = ['RECIPES', 'GRIDS', 'Recipe', 'get_recipe', 'init_siren', 'siren_forward', 'SirenModule', 'make_grid', 'render',
-           'psnr']
+__all__ = ['RECIPES', 'GRIDS', 'Recipe', 'get_recipe', 'init_siren', 'Draw', 'siren_forward', 'SirenModule', 'make_grid',
+           'render', 'psnr']
 
 # %% ../nbs/01_inr.ipynb #4fb1cc55
 @dataclass(frozen=True)
@@ -31,6 +31,10 @@ class Recipe:
     last_init: str = "torch"   # 'torch': nn.Linear's default init of the linear last layer; 'sine': like the sine layers
     grid: str = "xy"           # image coordinates: 'xy' (first input = column, numpy's meshgrid) or 'ij' (first = row)
     def to_dict(self) -> dict: return asdict(self)
+    @property
+    def draw(self) -> Draw:
+        "How this recipe's INRs draw their images."
+        return Draw(self.grid, self.omega0, self.out_offset)
 
 RECIPES = {
     "paper": Recipe("paper", init="paper", out_offset=0.5, lr=5e-4, steps=1000, target_psnr=40.0, last_init="torch", grid="xy"),
@@ -66,6 +70,40 @@ def init_siren(sizes: Sequence[int], batch: int, recipe: str | Recipe = "paper",
                   else _uniform((batch, fan_out), 1 / math.sqrt(fan_in), kw))
     return WeightSpace(ws, bs)
 
+# %% ../nbs/01_inr.ipynb #b0d2f544
+@dataclass(frozen=True)
+class Draw:
+    "How an image INR draws: the grid's first input, omega_0, the output offset, and the pixel range its output means."
+    grid: str = "xy"                               # 'xy' (first input = column) or 'ij' (first input = row)
+    omega0: float = 30.0
+    out_offset: float = 0.0                        # added to the last layer's output
+    pixel_range: tuple[float, float] = (0.0, 1.0)  # what the output means: [0, 1], or [-1, 1] (NFN)
+    def __post_init__(self):
+        if self.grid not in GRIDS: raise ValueError(f"unknown grid {self.grid!r}; valid: {', '.join(GRIDS)}")
+        lo, hi = (float(x) for x in self.pixel_range)
+        if not hi > lo: raise ValueError(f"pixel_range must be (low, high) with high > low, got {self.pixel_range!r}")
+        for k, v in (("omega0", float(self.omega0)), ("out_offset", float(self.out_offset)), ("pixel_range", (lo, hi))):
+            object.__setattr__(self, k, v)       # one value, one type: Draws compare equal when they draw alike
+    @classmethod
+    def of(cls, how) -> Draw:
+        "The `Draw` of `how`: a `Draw`, a `Recipe` or a recipe's name, a store's manifest or its `arch`."
+        if isinstance(how, Draw): return how
+        if not isinstance(how, dict): return get_recipe(how).draw
+        a = how.get("arch", how)
+        if missing := [k for k in ("grid", "omega0", "out_offset") if k not in a]:
+            raise ValueError(f"a store's arch needs {missing} to draw its INRs; it has {sorted(a)}")
+        return cls(a["grid"], a["omega0"], a["out_offset"], tuple(a.get("pixel_range", (0.0, 1.0))))
+    def to_unit(self, y: Tensor) -> Tensor:
+        "INR outputs `y` (offset added) mapped from `pixel_range` to [0, 1]."
+        lo, hi = self.pixel_range
+        return y if (lo, hi) == (0.0, 1.0) else (y - lo) / (hi - lo)
+    def to_dict(self) -> dict:
+        "The fields as a store manifest's `arch` records them."
+        return {"grid": self.grid, "omega0": self.omega0, "out_offset": self.out_offset, "pixel_range": list(self.pixel_range)}
+    def __str__(self) -> str:
+        lo, hi = self.pixel_range
+        return f"grid {self.grid}, offset {self.out_offset:g}, range [{lo:g}, {hi:g}]"
+
 # %% ../nbs/01_inr.ipynb #2b82ba2f
 def siren_forward(ws: WeightSpace, coords: Tensor, omega0: float = 30.0, out_offset: float = 0.0) -> Tensor:
     "Evaluate B SIRENs at `coords` ((P, d) shared or (B, P, d)); returns (B, P, out)."
@@ -100,13 +138,15 @@ def make_grid(*shape: int, indexing: str = "ij", device=None, dtype=torch.float3
         pts = pts.flip(-1)     # (column, row): numpy's default meshgrid, as DWSNets' make_coordinates
     return pts
 
-def render(ws: WeightSpace, shape: Sequence[int] = (28, 28), recipe: str | Recipe = "paper",
-           coords: Tensor | None = None) -> Tensor:
-    "Render B image INRs on the grid of their `recipe` (`recipe.grid`): (B, C, H, W)."
-    r = get_recipe(recipe)
-    coords = make_grid(*shape, indexing=r.grid, device=ws.device, dtype=ws.dtype) if coords is None else coords
-    y = siren_forward(ws, coords, r.omega0, r.out_offset)
-    return y.transpose(1, 2).reshape(len(ws), -1, *shape)
+def render(ws: WeightSpace, shape: Sequence[int] = (28, 28), draw: str | Recipe | Draw | dict = "paper",
+           coords: Tensor | None = None, chunk: int | None = None) -> Tensor:
+    "B image INRs as (B, C, H, W) images in [0, 1] (not clipped), drawn as `draw` says (anything `Draw.of` takes); `chunk` INRs at a time."
+    d = Draw.of(draw)
+    coords = make_grid(*shape, indexing=d.grid, device=ws.device, dtype=ws.dtype) if coords is None else coords
+    step = chunk or max(1, len(ws))
+    ys = [d.to_unit(siren_forward(ws[i:i + step], coords, d.omega0, d.out_offset)) for i in range(0, len(ws), step)]
+    y = torch.cat(ys) if ys else torch.zeros(0, coords.shape[-2], ws.sizes[-1], device=ws.device, dtype=ws.dtype)
+    return y.transpose(1, 2).reshape(len(ws), ws.sizes[-1], *shape)
 
 def psnr(pred: Tensor, target: Tensor) -> Tensor:
     "Per-sample PSNR in dB for values in [0, 1]: 10 log10(1 / MSE), reduced over all but the first dim."

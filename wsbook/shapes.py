@@ -9,7 +9,7 @@ from __future__ import annotations
 import math, os, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch import Tensor
@@ -17,9 +17,11 @@ from .weights import WeightSpace
 from .inr import Recipe, get_recipe, siren_forward, make_grid
 
 # %% auto #0
-__all__ = ['SHAPE_CLASSES', 'MODELNET10', 'normalize_mesh', 'random_rotation', 'make_shape', 'shapes3d', 'read_off',
-           'modelnet_files', 'load_mesh', 'MeshSet', 'modelnet', 'inside', 'sample_surface', 'sample_occupancy',
-           'occupancy_batch', 'iou', 'inr_values', 'inr_to_mesh', 'plot_meshes']
+__all__ = ['SHAPE_CLASSES', 'MODELNET10', 'SHAPES3D_DEFAULT_N', 'normalize_mesh', 'random_rotation', 'make_shape', 'shapes3d',
+           'read_off', 'modelnet_files', 'load_mesh', 'MeshSet', 'modelnet', 'ShapeSource', 'load_shapes3d_source',
+           'load_modelnet_source', 'load_modelnet10_source', 'write_off', 'inside', 'sample_surface',
+           'sample_occupancy', 'occupancy_batch', 'iou', 'shape_points', 'shape_iou', 'inr_values', 'inr_to_mesh',
+           'render_shape', 'plot_meshes']
 
 # %% ../nbs/03a_shapes.ipynb #02390b4b
 def _trimesh():
@@ -203,6 +205,65 @@ def modelnet(root, classes: Sequence[str] | None = None, split: str = "train", l
         keep.append(p); kept.append(int(y))
     return MeshSet(meshes, np.array(kept, np.int64), classes, keep, skipped)
 
+# %% ../nbs/03a_shapes.ipynb #40e61c55
+@dataclass
+class ShapeSource:
+    "3D shapes made on demand: `mesh(i)` is object i as a mesh normalised into [-1, 1]^3; labels, classes, pools."
+    name: str
+    labels: Tensor
+    classes: list[str]
+    pool: np.ndarray                     # 'train' / 'test' per object: the dataset's own split
+    make: Callable                       # object index -> normalised trimesh.Trimesh (ValueError if broken)
+    files: list[str] | None = None      # per object, the file it comes from (relative to the root), if any
+    info: dict = field(default_factory=dict)
+    def __len__(self): return len(self.labels)
+    def mesh(self, i: int): return self.make(int(i))
+    def check(self, objects) -> list[int]:
+        "The objects among `objects` whose mesh cannot be made (each reported with a warning naming its file)."
+        if self.files is None: return []             # generated shapes cannot be broken
+        bad = []
+        for i in objects:
+            try: self.mesh(i)
+            except ValueError as e:
+                warnings.warn(f"skipping broken mesh {self.files[i]}: {e}"); bad.append(int(i))
+        return bad
+
+SHAPES3D_DEFAULT_N = 1200
+
+def load_shapes3d_source(limit: int | None = None, seed: int = 0) -> ShapeSource:
+    "`limit` (default 1,200) generated primitives of `wsbook.shapes` with balanced labels, deterministic from `seed`."
+    n = SHAPES3D_DEFAULT_N if limit is None else int(limit)
+    labels = np.random.default_rng(seed).permutation(np.arange(n) % len(SHAPE_CLASSES))   # as shapes.shapes3d
+    make = lambda i: make_shape(int(labels[i]), np.random.default_rng([seed, i]))
+    return ShapeSource("shapes3d", torch.from_numpy(labels.astype(np.int64)), list(SHAPE_CLASSES), np.full(n, "train"),
+                       make, None, {"origin": f"generated: wsbook.shapes.shapes3d(n={n}, seed={seed})"})
+
+def load_modelnet_source(root: str | Path | None = None, classes: Sequence[str] | None = None,
+                         name: str = "modelnet40") -> ShapeSource:
+    "ModelNet (`<class>/{train,test}/*.off` under `root`), read lazily; its own train/test split is the pool."
+    if root is None: raise FileNotFoundError(f"source {name!r} needs --root DIR. {_MODELNET_HELP}")
+    root = Path(root)
+    tr, ytr, classes = modelnet_files(root, classes, "train")
+    te, yte, _ = modelnet_files(root, classes, "test")
+    paths = tr + te
+    return ShapeSource(name, torch.from_numpy(np.concatenate([ytr, yte])), classes,
+                       np.array(["train"] * len(tr) + ["test"] * len(te)), lambda i: load_mesh(paths[i]),
+                       [str(p.relative_to(root)) for p in paths], {"origin": str(root)})
+
+def load_modelnet10_source(root: str | Path | None = None) -> ShapeSource:
+    "ModelNet10: its ten classes, from the ModelNet10 folder or the ModelNet40 one."
+    return load_modelnet_source(root, MODELNET10, "modelnet10")
+
+# %% ../nbs/03a_shapes.ipynb #b09c4cac
+def write_off(path: str | Path, vertices, faces, glued: bool = False) -> Path:
+    "Write a mesh as an OFF file (`glued`: the malformed `OFF<nv> <nf> 0` header of some ModelNet files) - for tests."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    v, f = np.asarray(vertices), np.asarray(faces)
+    head = f"OFF{len(v)} {len(f)} 0\n" if glued else f"OFF\n{len(v)} {len(f)} 0\n"
+    path.write_text(head + "".join(" ".join(map(str, r)) + "\n" for r in v) +
+                    "".join(f"{len(r)} " + " ".join(map(str, r)) + "\n" for r in f))
+    return path
+
 # %% ../nbs/03a_shapes.ipynb #767a4a9a
 _ROTS = [random_rotation(np.random.default_rng(s)) for s in (101, 202, 303)]
 
@@ -285,6 +346,26 @@ def iou(pred: Tensor, occ: Tensor, threshold: float = 0.5) -> Tensor:
     inter, union = (a & b).sum(1).float(), (a | b).sum(1).float()
     return torch.where(union > 0, inter / union.clamp_min(1), torch.ones_like(union))
 
+# %% ../nbs/03a_shapes.ipynb #ccaf2273
+def shape_points(source: ShapeSource, objects, n_points: int | Sequence[int], seed: int, kinds=(0,),
+                 near_surface_frac: float = 0.5, sigma: float = 0.05) -> list[tuple[Tensor, Tensor]]:
+    "For each `kind`: coords (N, n, 3) and occupancy (N, n, 1) of `objects` (n: `n_points`, or one per kind), one mesh at a time."
+    ns = [n_points] * len(kinds) if isinstance(n_points, int) else list(n_points)
+    out = [([], []) for _ in kinds]
+    for o in objects:
+        m = source.mesh(o)
+        for (cs, os_), k, n in zip(out, kinds, ns):
+            c, occ = sample_occupancy(m, n, near_surface_frac, sigma, np.random.default_rng([seed, int(o), k]))
+            cs.append(torch.from_numpy(c)); os_.append(torch.from_numpy(occ))
+    return [(torch.stack(cs), torch.stack(os_)[..., None]) for cs, os_ in out]
+
+@torch.no_grad()
+def shape_iou(ws: WeightSpace, coords: Tensor, occ: Tensor, recipe="paper", level: float = 0.5, chunk: int = 64) -> Tensor:
+    "Per-INR IoU (N,) of INRs `ws` (thresholded at `level`) against occupancy `occ` at `coords` (N, P, 3)."
+    r = get_recipe(recipe)
+    return torch.cat([iou(siren_forward(ws[i:i + chunk], coords[i:i + chunk].to(ws.device), r.omega0, r.out_offset).cpu(),
+                          occ[i:i + chunk], level) for i in range(0, len(ws), chunk)])
+
 # %% ../nbs/03a_shapes.ipynb #e101ab7c
 @torch.no_grad()
 def inr_values(ws: WeightSpace, index: int = 0, resolution: int = 64, recipe: str | Recipe = "paper",
@@ -307,6 +388,12 @@ def inr_to_mesh(ws: WeightSpace, index: int = 0, resolution: int = 64, level: fl
     verts, faces, _, _ = measure.marching_cubes(vol, level)
     verts = np.clip((verts - 1) * (2 / (resolution - 1)) - 1, -1, 1)   # caps made by the padding sit on the box
     return tm.Trimesh(verts, faces[:, ::-1], process=False)   # flip faces: inside is high, normals point out
+
+# %% ../nbs/03a_shapes.ipynb #70a74188
+def render_shape(ds, index: int, resolution: int = 64):
+    "INR `index` of a shape store `ds` (a `wsbook.data.INRDataset`) as a `trimesh.Trimesh` (marching cubes at the level of its fitting loss)."
+    if ds.manifest.get("kind") != "shape": raise ValueError(f"render_shape needs a store of shape INRs; this one holds {ds.manifest['source']} images")
+    return inr_to_mesh(ds.ws, int(index), resolution, ds.manifest["fit"]["level"], ds.recipe)
 
 # %% ../nbs/03a_shapes.ipynb #7a535b28
 def plot_meshes(meshes: Sequence, titles: Sequence[str] | None = None, ncols: int = 6, size: float = 2.2,
