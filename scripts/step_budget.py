@@ -21,6 +21,16 @@ def settings(sc):
     if sc.experiments is not None and not {"augmentations", "shapes3d"} & set(sc.experiments): return out   # no table trains the other models
     return out + [(f"{m}/{sc.aug_objects or every}", m, sc.aug_objects or every, {}) for m in sc.aug_models if m != sc.model]
 
+def budget_configs(sc, steps: int, every: int, seeds, device: str = "auto") -> list[tuple]:
+    "(setting name, training objects, TrainConfig) of every baseline run of the measurement: `steps` long, scored about every `every`."
+    todo = []
+    for name, model, n, kw in settings(sc):
+        per = steps_per_epoch(n, sc.batch_size)
+        for s in seeds:
+            todo.append((name, n, TrainConfig(model=model, steps=steps, eval_every=max(1, every // per), batch_size=sc.batch_size,
+                                              train_objects=n, test_curve=False, seed=s, device=device, model_kwargs=kw)))
+    return todo
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scale", default="smoke"); ap.add_argument("--steps", type=int, default=2400)
@@ -28,12 +38,7 @@ def main(argv=None):
     ap.add_argument("--seeds", default="0,1"); ap.add_argument("--name", default=None)
     ap.add_argument("--device", default="auto"); a = ap.parse_args(argv)
     sc = get_scale(a.scale); store = store_for(sc, device=a.device); seeds = [int(s) for s in a.seeds.split(",")]
-    todo = []
-    for name, model, n, kw in settings(sc):
-        per = steps_per_epoch(n, sc.batch_size)
-        for s in seeds:
-            todo.append((name, n, TrainConfig(model=model, steps=a.steps, eval_every=max(1, a.every // per), batch_size=sc.batch_size,
-                                              train_objects=n, test_curve=False, seed=s, device=a.device, model_kwargs=kw)))
+    todo = budget_configs(sc, a.steps, a.every, seeds, a.device)
     t0 = time.time()
     done = run_many("budget", [c for *_, c in todo], store)
     res = {}
