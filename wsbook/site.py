@@ -12,12 +12,15 @@ from pathlib import Path
 # %% auto #0
 __all__ = ['CACHE_DIR', 'SITE_DIR', 'RESULTS_DIR', 'FIG_EXTS', 'RECORDS_DIR', 'RECORDED_PAGE', 'PREVIEW_LABEL', 'CHROMIUM_FLAGS',
            'VIEWPORT', 'figure_style', 'unlabelled_axes', 'site_definition', 'front_matter', 'site_pages', 'site_nav',
-           'demo_results', 'summary_table', 'terminal_text', 'clean_outputs', 'clean_notebook', 'notebook_parameters',
-           'run_facts', 'results_page', 'key_figure', 'your_run_caption', 'summary_markdown', 'recorded_runs',
-           'recorded_facts', 'recorded_page', 'recorded_section', 'experiments_in', 'prepare_recorded',
-           'prepare_results', 'project_root', 'nb_hash', 'cached_outputs', 'execute_nbs', 'add_outputs', 'cell_options',
-           'fix_markdown', 'quarto_to_jupyter', 'nav_html', 'render_offline', 'mixed_import_cells', 'build_site',
-           'find_chromium', 'launch_args', 'chromium', 'off_event_loop', 'screenshot', 'check_site', 'reader_problems']
+           'demo_results', 'summary_table', 'notebook_parameters', 'run_facts', 'results_page', 'key_figure',
+           'your_run_caption', 'summary_markdown', 'recorded_runs', 'recorded_facts', 'recorded_page',
+           'recorded_section', 'experiments_in', 'prepare_recorded', 'prepare_results', 'project_root', 'nb_hash',
+           'cached_outputs', 'execute_nbs', 'add_outputs', 'cell_options', 'fix_markdown', 'quarto_to_jupyter',
+           'nav_html', 'render_offline', 'mixed_import_cells', 'build_site', 'find_chromium', 'launch_args', 'chromium',
+           'off_event_loop', 'screenshot', 'check_site', 'reader_problems']
+
+# %% ../nbs/10_site.ipynb #5e7c1a0b
+from .reproduce import clean_outputs
 
 # %% ../nbs/10_site.ipynb #e7c106c2
 def figure_style(context: str = "notebook", font_scale: float = 1.0) -> dict:
@@ -155,38 +158,7 @@ def summary_table(rows: list[dict], link=None) -> str:
                           for r in rows)
 
 # %% ../nbs/10_site.ipynb #e5f70ef9
-_WIDGET = "application/vnd.jupyter.widget-view+json"
-_re_tqdm_warn = re.compile(r"^.*: Tqdm\w*Warning: .*\n(?:[ \t]+.*\n?)?", re.M)
-
 def _text(t) -> str: return "".join(t) if isinstance(t, list) else (t or "")
-
-def terminal_text(text: str) -> str:
-    "What a terminal shows of `text`: each line only from its last carriage return on (a progress bar's final state)."
-    return "\n".join(l.rsplit("\r", 1)[-1] for l in text.replace("\r\n", "\n").split("\n"))
-
-def clean_outputs(nb: dict) -> dict:
-    "Tidy the outputs of executed notebook `nb` in place (and return it): streams as merged text, bars at their final state, no tqdm warnings or widget outputs."
-    for c in nb.get("cells", []):
-        if c.get("cell_type") != "code": continue
-        outs = []
-        for o in c.get("outputs", []):
-            if o.get("output_type") == "stream":
-                if outs and outs[-1].get("output_type") == "stream" and outs[-1].get("name") == o.get("name"):
-                    outs[-1]["text"] += _text(o.get("text")); continue
-                o = {**o, "text": _text(o.get("text"))}
-            elif _WIDGET in o.get("data", {}): continue
-            outs.append(o)
-        for o in outs:
-            if o.get("output_type") == "stream": o["text"] = _re_tqdm_warn.sub("", terminal_text(o["text"]))
-        c["outputs"] = [o for o in outs if o.get("output_type") != "stream" or o["text"].strip()]
-    return nb
-
-def clean_notebook(path) -> Path:
-    "`clean_outputs` on notebook file `path`, rewritten in place through a temporary file (never left half-written)."
-    path = Path(path); nb = clean_outputs(_read_nb(path))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"); tmp.replace(path)
-    return path
 
 # %% ../nbs/10_site.ipynb #ddcf19c8
 def _fmt(v) -> str:
