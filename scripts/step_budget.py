@@ -1,6 +1,6 @@
 """Measure the optimizer-step budget a scale needs: train the no-augmentation baseline of each of its settings (model,
 training objects) far past the budget the experiments use, score validation every few steps, and record where its
-validation accuracy peaks. The experiments' step budgets (`Scale.train_steps`, `Scale.aug_steps`) are chosen from
+validation accuracy peaks. The experiments' step budgets (`sc.views.steps`, `sc.augmentations.steps`, ...) are chosen from
 this file (results/smoke-budget.json for `smoke`); the scales notebook renders it. Writes the recorded run results/<name>.json.
 
     python scripts/step_budget.py [--scale smoke] [--steps 2400] [--seeds 0,1] [--name <scale>-budget]
