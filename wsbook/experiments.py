@@ -1,4 +1,4 @@
-"""The experiment registry: each experiment defined in one place - its name, title, the paper's claim and its source, the budget it reads from a scale, the data it needs, the runs it trains and its notebook.
+"""The experiment registry: each experiment in one place - its claim, its budget, its data, its runs, its notebook.
 
 Docs: https://wsbook.github.io/wsbook/experiments.html.md"""
 
@@ -30,21 +30,21 @@ __all__ = ['PAPER_SOURCE', 'MIXUPS', 'CONTRASTIVE_ARMS', 'AUGS_3D', 'REGISTRY', 
            'find_run', 'run_threads', 'run_train', 'run_contrastive', 'default_workers', 'run_many', 'arm_config',
            'views_config', 'mean_std', 'fmt', 'effect', 'best_steps', 'peak_note', 'data_equivalence', 'steepest_size']
 
-# %% ../nbs/09_experiments.ipynb #8c973228
+# %% ../nbs/09_experiments.ipynb #373f7993
 # what the experiment notebooks (and scripts) import from here: the names of the three modules under it
 _all_ = ["Scale", "SCALES", "BUDGETS", "Budget", "ViewsBudget", "AugmentationsBudget", "MixupBudget", "ScalingBudget",
          "ContrastiveBudget", "RecipeBudget", "ShapesBudget", "get_scale", "eval_every",
-         "data_root", "results_dir", "StoreSpec", "store_spec", "fit_spec", "store_for", "MEASURES", "find_run", "run_threads",
-         "run_train", "run_contrastive", "default_workers", "run_many", "arm_config", "views_config",
+         "data_root", "results_dir", "StoreSpec", "store_spec", "fit_spec", "store_for", "MEASURES", "find_run",
+         "run_threads", "run_train", "run_contrastive", "default_workers", "run_many", "arm_config", "views_config",
          "mean_std", "fmt", "effect", "best_steps", "peak_note", "data_equivalence", "steepest_size"]
 
 # %% ../nbs/09_experiments.ipynb #443c6393
 PAPER_SOURCE = "Shamsian et al., ICML 2024 (arXiv 2402.04081)"    # the paper every claim below comes from
 
-# %% ../nbs/09_experiments.ipynb #cd26acd5
+# %% ../nbs/09_experiments.ipynb #e337b186
 @dataclass(frozen=True)
 class Experiment:
-    "One experiment: what it asks (title, the paper's claim and its source), what it needs and trains, and its notebook."
+    "One experiment: what it asks (title, the paper's claim, its source), what it needs and trains, its notebook."
     name: str
     title: str
     paper: str                        # the paper's claim, in its words (what the notebook compares with)
@@ -70,34 +70,38 @@ def view_counts(sc: Scale) -> list[int]:
     "Views per object the views experiment trains on: 1, 2, 4, ... and every view the scale fits."
     return sorted({2 ** i for i in range(sc.fit_views.bit_length())} | {sc.fit_views})
 
-# %% ../nbs/09_experiments.ipynb #68541eba
+# %% ../nbs/09_experiments.ipynb #a5fc8e5f
 def views_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
     "(views, seed) -> the run on that many views per object, its test curve (and unseen views, on one view) measured."
     b = sc.views
-    return {(k, s): (views_config(sc, k, s, steps or b.steps, device), "main") for k in view_counts(sc) for s in seeds or b.seeds}
+    return {(k, s): (views_config(sc, k, s, steps or b.steps, device), "main")
+            for k in view_counts(sc) for s in seeds or b.seeds}
 
 # %% ../nbs/09_experiments.ipynb #ea3d1e1b
 def generalization_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
     "seed -> the views experiment's one-view run (it scores the training objects' unseen views)."
     return {s: (views_config(sc, 1, s, steps or sc.views.steps, device), "main") for s in seeds or sc.views.seeds}
 
-# %% ../nbs/09_experiments.ipynb #9c241947
+# %% ../nbs/09_experiments.ipynb #62407d40
 def augmentations_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
     "(model, augmentation, seed) -> its run: no augmentation and every registered augmentation, per model."
     from wsbook.augment import AUGMENTATIONS
     b = sc.augmentations
-    return {(m, a, s): (arm_config(sc, a, s, steps or b.steps, objects=b.objects, model=m, epochs=b.epochs, device=device), "main")
-            for m in b.models for a in ["none", *AUGMENTATIONS] for s in seeds or b.seeds}
+    def cfg(m, a, s): return arm_config(sc, a, s, steps or b.steps, objects=b.objects, model=m, epochs=b.epochs,
+                                        device=device)
+    arms = ["none", *AUGMENTATIONS]
+    return {(m, a, s): (cfg(m, a, s), "main") for m in b.models for a in arms for s in seeds or b.seeds}
 
 # %% ../nbs/09_experiments.ipynb #68ea1835
 MIXUPS = (None, "vanilla", "perm", "align", "prealigned")     # the MixUp experiment's arms (None: no MixUp)
 
-# %% ../nbs/09_experiments.ipynb #19d45e19
+# %% ../nbs/09_experiments.ipynb #ab0213ae
 def mixup_runs(sc: Scale, device: str = "auto", seeds=None, steps=None, objects: int | None = None) -> dict:
     "(variant, seed) -> its run, on `objects` training objects (None: the budget's)."
     b = sc.mixup
-    return {(v, s): (arm_config(sc, f"mixup_{v}" if v else "none", s, steps or b.steps, objects or b.objects, epochs=b.epochs,
-                                device=device), "main") for v in MIXUPS for s in seeds or b.seeds}
+    def cfg(v, s): return arm_config(sc, f"mixup_{v}" if v else "none", s, steps or b.steps, objects or b.objects,
+                                     epochs=b.epochs, device=device)
+    return {(v, s): (cfg(v, s), "main") for v in MIXUPS for s in seeds or b.seeds}
 
 # %% ../nbs/09_experiments.ipynb #b927c35b
 def scaling_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
@@ -109,64 +113,74 @@ def scaling_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dic
 # %% ../nbs/09_experiments.ipynb #6f9118a9
 CONTRASTIVE_ARMS = {"baseline (noise only)": "gaussian_noise", "weight-space augmentations": ContrastiveConfig().aug}
 
-# %% ../nbs/09_experiments.ipynb #a9542615
+# %% ../nbs/09_experiments.ipynb #cecc5ba2
 def contrastive_runs(sc: Scale, device: str = "auto", seeds=None, steps=None, mixup: str | None = "align") -> dict:
     "(arm, seed) -> its pre-training + probe run; `mixup`: the MixUp of the third arm (None: leave that arm out)."
     b = sc.contrastive
     arms = {k: (a, None) for k, a in CONTRASTIVE_ARMS.items()}
     if mixup: arms["augmentations + MixUp"] = (ContrastiveConfig().aug, mixup)
-    def cfg(aug, mix, s): return ContrastiveConfig(model=sc.model, aug=aug, mixup=mix, epochs=b.epochs, steps=steps or b.steps,
-                                                   probe_objects=b.probe_objects, batch_size=sc.batch_size, seed=s,
-                                                   device=device, model_kwargs=sc.model_kwargs)
+    def cfg(aug, mix, s): return ContrastiveConfig(model=sc.model, aug=aug, mixup=mix, epochs=b.epochs,
+                                                   steps=steps or b.steps, probe_objects=b.probe_objects,
+                                                   batch_size=sc.batch_size, seed=s, device=device,
+                                                   model_kwargs=sc.model_kwargs)
     return {(k, s): (cfg(*arm, s), "main") for k, arm in arms.items() for s in seeds or b.seeds}
 
-# %% ../nbs/09_experiments.ipynb #617d0739
+# %% ../nbs/09_experiments.ipynb #dd83757a
 def recipe_stores(sc: Scale, dataset: str | None = None) -> dict:
     "One store per (recipe, fitting steps) of the recipe budget, one view each."
     b = sc.recipe
-    return {f"{r}-{s}": store_spec(sc, recipe=r, steps=s, counts=b.counts, views=1, source=dataset) for r, s in b.stores}
+    return {f"{r}-{s}": store_spec(sc, recipe=r, steps=s, counts=b.counts, views=1, source=dataset)
+            for r, s in b.stores}
 
-# %% ../nbs/09_experiments.ipynb #6db6e673
+# %% ../nbs/09_experiments.ipynb #c7978d8d
 def recipe_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
     "(store name, seed) -> the no-augmentation run on that store."
     b = sc.recipe
-    return {(k, s): (arm_config(sc, "none", s, steps or b.steps, pool=b.counts["train"], epochs=b.epochs, device=device), k)
-            for k in recipe_stores(sc) for s in seeds or b.seeds}
+    def cfg(s): return arm_config(sc, "none", s, steps or b.steps, pool=b.counts["train"], epochs=b.epochs,
+                                  device=device)
+    return {(k, s): (cfg(s), k) for k in recipe_stores(sc) for s in seeds or b.seeds}
 
-# %% ../nbs/09_experiments.ipynb #94741449
+# %% ../nbs/09_experiments.ipynb #c96d67c0
 def shapes3d_stores(sc: Scale, dataset: str | None = None) -> dict:
     "The 3D store: occupancy INRs of generated shapes (`dataset`: modelnet40 / modelnet10 instead)."
     b = sc.shapes3d
-    return {"shapes3d": store_spec(sc, source=dataset or "shapes3d", steps=b.fit_steps, counts=b.counts, views=1, points=b.points)}
+    return {"shapes3d": store_spec(sc, source=dataset or "shapes3d", steps=b.fit_steps, counts=b.counts, views=1,
+                                   points=b.points)}
 
-# %% ../nbs/09_experiments.ipynb #f62332e0
-AUGS_3D = ("none", "translate", "rotate", "scale", "siren_negation", "mixup_vanilla", "mixup_align")   # the 3D table's rows
+# %% ../nbs/09_experiments.ipynb #3b223549
+AUGS_3D = ("none", "translate", "rotate", "scale", "siren_negation", "mixup_vanilla", "mixup_align")  # the 3D rows
 
-# %% ../nbs/09_experiments.ipynb #bb70640b
+# %% ../nbs/09_experiments.ipynb #bbffc881
 def shapes3d_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
     "(model, augmentation, seed) -> its run on the 3D store."
     b = sc.shapes3d
-    return {(m, a, s): (arm_config(sc, a, s, steps or b.steps, model=m, epochs=b.epochs, pool=b.counts["train"], device=device),
-                        "shapes3d") for m in b.models for a in AUGS_3D for s in seeds or b.seeds}
+    def cfg(m, a, s): return arm_config(sc, a, s, steps or b.steps, model=m, epochs=b.epochs, pool=b.counts["train"],
+                                        device=device)
+    return {(m, a, s): (cfg(m, a, s), "shapes3d") for m in b.models for a in AUGS_3D for s in seeds or b.seeds}
 
-# %% ../nbs/09_experiments.ipynb #f1b92581
+# %% ../nbs/09_experiments.ipynb #ca8b65f8
 def _paper(where: str) -> str: return f"{PAPER_SOURCE}, {where}"
 REGISTRY = {e.name: e for e in [
     Experiment("views", "Views: 1 vs several views per object",
-               "training on several views per object reduces overfitting (more views -> higher test accuracy); per-view numbers not retrievable",
+               "training on several views per object reduces overfitting (more views -> higher test accuracy); "
+               "per-view numbers not retrievable",
                _paper("experiment 1 (overfitting with 1 vs 10 views)"), "views", main_store, views_runs),
     Experiment("generalization", "Internal vs external generalisation",
-               "models generalise to unseen views of seen objects far better than to unseen objects (internal vs external generalisation); numbers not retrievable",
-               _paper("experiment 2 (internal vs external generalisation)"), "views", main_store, generalization_runs, cache="views"),
+               "models generalise to unseen views of seen objects far better than to unseen objects "
+               "(internal vs external generalisation); numbers not retrievable",
+               _paper("experiment 2 (internal vs external generalisation)"), "views", main_store, generalization_runs,
+               cache="views"),
     Experiment("augmentations", "Every augmentation, per model",
-               "weight-space augmentations improve test accuracy; SIREN-bias reported (second-hand, unverified) to hurt; table not retrievable",
-               _paper("experiment 3 (the augmentation table, not retrievable); SIREN bias: second-hand"), "augmentations",
-               main_store, augmentations_runs),
+               "weight-space augmentations improve test accuracy; "
+               "SIREN-bias reported (second-hand, unverified) to hurt; table not retrievable",
+               _paper("experiment 3 (the augmentation table, not retrievable); SIREN bias: second-hand"),
+               "augmentations", main_store, augmentations_runs),
     Experiment("mixup", "Weight-space MixUp variants",
                "weight-space MixUp improves accuracy by up to 18 points; alignment MixUp is the best variant",
                _paper("abstract"), "mixup", main_store, mixup_runs),
     Experiment("scaling", "Data scaling with and without augmentation",
-               "(abstract) MixUp gives up to +18 points, equivalent to ~10x more training data; per-size numbers not retrievable",
+               "(abstract) MixUp gives up to +18 points, equivalent to ~10x more training data; "
+               "per-size numbers not retrievable",
                _paper("abstract"), "scaling", main_store, scaling_runs),
     Experiment("contrastive", "Contrastive learning with weight-space views",
                "weight-space augmentations give 5-10 points better downstream classification with contrastive learning",
@@ -174,9 +188,10 @@ REGISTRY = {e.name: e for e in [
     Experiment("recipe", "INR fitting recipe vs classification accuracy", "not in the paper (wsbook's own question)",
                "none: wsbook's own question", "recipe", recipe_stores, recipe_runs),
     Experiment("shapes3d", "3D shapes: augmentations and MixUp",
-               "ModelNet40 INRs: ~16% accuracy from INR weights vs ~90% from point clouds (motivation); augmentations help",
-               _paper("motivation (ModelNet40 INRs); its 3D table not retrievable"), "shapes3d", shapes3d_stores, shapes3d_runs,
-               requires="shapes3d"),
+               "ModelNet40 INRs: ~16% accuracy from INR weights vs ~90% from point clouds (motivation); "
+               "augmentations help",
+               _paper("motivation (ModelNet40 INRs); its 3D table not retrievable"), "shapes3d", shapes3d_stores,
+               shapes3d_runs, requires="shapes3d"),
 ]}
 
 # %% ../nbs/09_experiments.ipynb #81eb2d4d
@@ -184,11 +199,12 @@ EXPERIMENTS = tuple(REGISTRY)                                   # in the order `
 TITLES = {k: e.title for k, e in REGISTRY.items()}
 PAPER = {k: e.paper for k, e in REGISTRY.items()}
 
-# %% ../nbs/09_experiments.ipynb #cf30251d
+# %% ../nbs/09_experiments.ipynb #dfcf3803
 def experiments_dir() -> Path:
     "nbs/experiments/ of the checkout wsbook runs from: where every experiment's notebook is."
     d = repo_root() / "nbs" / "experiments"
-    if not d.is_dir(): raise FileNotFoundError(f"{d}: experiment notebooks not found; `wsbook reproduce` runs from a checkout of the wsbook repository")
+    if not d.is_dir():
+        raise FileNotFoundError(f"{d}: experiment notebooks not found; `wsbook reproduce` runs from a wsbook checkout")
     return d
 
 # %% ../nbs/09_experiments.ipynb #3e5a0db9
@@ -198,8 +214,9 @@ def available(name: str) -> bool:
     r = REGISTRY[name].requires
     return r is None or r in SOURCES
 
-# %% ../nbs/09_experiments.ipynb #6cd87e9e
-def prepare_stores(name: str, scale, root=None, device: str = "auto", dataset: str | None = None, progress: bool = True) -> dict:
+# %% ../nbs/09_experiments.ipynb #19228312
+def prepare_stores(name: str, scale, root=None, device: str = "auto", dataset: str | None = None,
+                   progress: bool = True) -> dict:
     "Experiment `name`'s INR stores at `scale`, fitted first where missing: {store name: path}."
     sc = get_scale(scale)
     return {k: fit_spec(spec, root, device, progress) for k, spec in REGISTRY[name].stores(sc, dataset).items()}

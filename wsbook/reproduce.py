@@ -1,4 +1,4 @@
-"""`wsbook reproduce`: fit the data a scale needs, run every experiment notebook with papermill, clean what it wrote, gather the summary, time every phase (in resumable pieces) and keep the result as a recorded run.
+"""`wsbook reproduce`: every experiment notebook run with papermill, timed in resumable pieces, kept as a recorded run.
 
 Docs: https://wsbook.github.io/wsbook/reproduce.html.md"""
 

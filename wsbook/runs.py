@@ -1,4 +1,4 @@
-"""Where things go, the INR stores each scale needs (fitted once), training runs cached by what they train, and the process pool that runs many at once.
+"""Where things go, INR stores fitted once, training runs cached by what they train, and the pool that runs them.
 
 Docs: https://wsbook.github.io/wsbook/runs.html.md"""
 
@@ -46,20 +46,21 @@ class StoreSpec:
         return (f"{self.source}-{self.recipe}-s{self.steps}-v{self.views}-n{c['train']}_{c['val']}_{c['test']}"
                 + (f"-p{self.points}" if self.points else ""))
 
-# %% ../nbs/09d_runs.ipynb #222292d8
+# %% ../nbs/09d_runs.ipynb #68ea0ad1
 def store_spec(scale: str | Scale, recipe: str = "paper", steps: int | None = None, counts: dict | None = None,
                source: str | None = None, views: int | None = None, points: int | None = None) -> StoreSpec:
     "The store these settings describe at `scale` (None: the scale's own source, fitting steps, views and counts)."
     sc = get_scale(scale)
-    return StoreSpec(source or sc.source, recipe, steps or sc.fit_steps, views or sc.fit_views, counts or sc.counts, points)
+    return StoreSpec(source or sc.source, recipe, steps or sc.fit_steps, views or sc.fit_views, counts or sc.counts,
+                     points)
 
-# %% ../nbs/09d_runs.ipynb #38cddc55
+# %% ../nbs/09d_runs.ipynb #a795a51d
 def fit_spec(spec: StoreSpec, root=None, device: str = "auto", progress: bool = True) -> Path:
     "The store `spec` describes under `root`, fitted first if missing or unfinished."
     path = data_root(root) / "inrs" / spec.tag
     if (path / "manifest.json").exists() and read_manifest(path)["views"] >= spec.views: return path
-    fit_store(load_source(spec.source), path, views=spec.views, counts=spec.counts, recipe=spec.recipe, steps=spec.steps,
-              seed=0, device=device, resume=True, progress=progress, points=spec.points)
+    fit_store(load_source(spec.source), path, views=spec.views, counts=spec.counts, recipe=spec.recipe,
+              steps=spec.steps, seed=0, device=device, resume=True, progress=progress, points=spec.points)
     return path
 
 # %% ../nbs/09d_runs.ipynb #f7145287

@@ -1,4 +1,4 @@
-"""How big each experiment is at each scale: one small budget per experiment (`sc.mixup.steps`, `sc.scaling.objects`), so that the notebooks contain no magic numbers.
+"""How big each experiment is at each scale: one small budget per experiment (`sc.mixup.steps`), no magic numbers.
 
 Docs: https://wsbook.github.io/wsbook/scales.html.md"""
 
@@ -74,7 +74,7 @@ class ShapesBudget(Budget):
 BUDGETS = {"views": ViewsBudget, "augmentations": AugmentationsBudget, "mixup": MixupBudget, "scaling": ScalingBudget,
            "contrastive": ContrastiveBudget, "recipe": RecipeBudget, "shapes3d": ShapesBudget}
 
-# %% ../nbs/09c_scales.ipynb #9bd49162
+# %% ../nbs/09c_scales.ipynb #595cbb6b
 @dataclass(frozen=True)
 class Scale:
     "The data, model and batch every experiment shares at one scale, and one budget per experiment."
@@ -100,13 +100,15 @@ class Scale:
     def __post_init__(self):
         for name, kind in BUDGETS.items():     # a budget's unset seeds and epochs are the scale's
             b = getattr(self, name)
-            if not isinstance(b, kind): raise TypeError(f"Scale {self.name!r}: field {name!r} should be a {kind.__name__}, got {b!r}")
-            object.__setattr__(self, name, replace(b, seeds=tuple(b.seeds or self.seeds), epochs=b.epochs or self.epochs))
+            if not isinstance(b, kind):
+                raise TypeError(f"Scale {self.name!r}: field {name!r} should be a {kind.__name__}, got {b!r}")
+            full = replace(b, seeds=tuple(b.seeds or self.seeds), epochs=b.epochs or self.epochs)
+            object.__setattr__(self, name, full)
 
-# %% ../nbs/09c_scales.ipynb #b38d94d0
+# %% ../nbs/09c_scales.ipynb #780fe9f7
 SCALES = {
-    "tiny": Scale("tiny", "digits", {"train": 120, "val": 30, "test": 30}, fit_views=2, fit_steps=40, epochs=2, seeds=(0, 1),
-                  batch_size=60, model="mlp", eval_steps=2,
+    "tiny": Scale("tiny", "digits", {"train": 120, "val": 30, "test": 30}, fit_views=2, fit_steps=40, epochs=2,
+                  seeds=(0, 1), batch_size=60, model="mlp", eval_steps=2,
                   views=ViewsBudget(steps=6, objects=80),
                   augmentations=AugmentationsBudget(steps=4, epochs=2, models=("mlp",)),
                   mixup=MixupBudget(steps=6, epochs=3, objects=80),
@@ -119,32 +121,37 @@ SCALES = {
     "smoke": Scale("smoke", "fmnist", {"train": 1000, "val": 500, "test": 1000}, fit_views=2, fit_steps=500, epochs=25,
                    batch_size=64, model="dws_wsbook", model_kwargs={"set_layer": "linear"},
                    views=ViewsBudget(steps=800, objects=500),
-                   augmentations=AugmentationsBudget(seeds=(0, 1), steps=400, epochs=6, objects=250, models=("dws_wsbook",)),
+                   augmentations=AugmentationsBudget(seeds=(0, 1), steps=400, epochs=6, objects=250,
+                                                     models=("dws_wsbook",)),
                    mixup=MixupBudget(steps=800, epochs=40, objects=500),
-                   scaling=ScalingBudget(steps=800, objects=(64, 180, 500), arms=("none", "mixup_vanilla", "mixup_prealigned")),
+                   scaling=ScalingBudget(steps=800, objects=(64, 180, 500),
+                                         arms=("none", "mixup_vanilla", "mixup_prealigned")),
                    contrastive=ContrastiveBudget(steps=400, epochs=5, probe_objects=250),
                    recipe=RecipeBudget(seeds=(0, 1), steps=800, counts={"train": 500, "val": 250, "test": 500},
                                        stores=(("paper", 500), ("wsbook", 500), ("siren", 500), ("paper", 100))),
                    shapes3d=ShapesBudget(seeds=(0, 1), steps=400, epochs=6, models=("dws_wsbook",),
                                          counts={"train": 300, "val": 120, "test": 240}, fit_steps=200, points=1024)),
     # budgets from results/medium-budget.json (scripts/step_budget.py --scale medium); the choices are below
-    "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, fit_views=4, fit_steps=500, epochs=30,
-                    batch_size=64, model="dws_wsbook", model_kwargs={"set_layer": "linear"}, eval_steps=200,
+    "medium": Scale("medium", "fmnist", {"train": 5000, "val": 500, "test": 1000}, fit_views=4, fit_steps=500,
+                    epochs=30, batch_size=64, model="dws_wsbook", model_kwargs={"set_layer": "linear"}, eval_steps=200,
                     experiments=("scaling", "views", "generalization", "mixup", "augmentations", "contrastive"),
                     views=ViewsBudget(seeds=(0, 1), steps=4500),
                     scaling=ScalingBudget(steps=4500, objects=(160, 500, 1600, 5000),
                                           arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned")),
-                    mixup=MixupBudget(steps=4500, objects=5000),          # scaling's runs at 5,000 objects, the same runs
+                    mixup=MixupBudget(steps=4500, objects=5000),          # = scaling's runs at 5,000 objects
                     augmentations=AugmentationsBudget(seeds=(0, 1), steps=4500, objects=1600, models=("dws_wsbook",)),
                     contrastive=ContrastiveBudget(steps=4500, probe_objects=1000)),   # steps provisional: see below
     # the scaling experiment alone, its no-augmentation curve reaching 10x the sizes where gains are read (500, 1,600);
-    # one view per object; the step budget is measured on the baseline at 16,000 objects first (results/large-budget.json)
-    "large": Scale("large", "fmnist", {"train": 16000, "val": 1000, "test": 2000}, fit_views=1, fit_steps=500, epochs=30,
-                   seeds=(0, 1), batch_size=64, model="dws_wsbook", model_kwargs={"set_layer": "linear"}, eval_steps=200,
+    # one view per object; the step budget is measured on the baseline at 16,000 objects first
+    # (results/large-budget.json), then set here
+    "large": Scale("large", "fmnist", {"train": 16000, "val": 1000, "test": 2000}, fit_views=1, fit_steps=500,
+                   epochs=30, seeds=(0, 1), batch_size=64, model="dws_wsbook", model_kwargs={"set_layer": "linear"},
+                   eval_steps=200,
                    experiments=("scaling",), augmentations=AugmentationsBudget(models=("dws_wsbook",)),
                    scaling=ScalingBudget(steps=8000, objects=(500, 1000, 1600, 3200, 5000, 10000, 16000),
                                          arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned"))),
-    "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, fit_views=10, fit_steps=1000, epochs=200,
+    "paper": Scale("paper", "fmnist", {"train": 55000, "val": 5000, "test": 10000}, fit_views=10, fit_steps=1000,
+                   epochs=200,
                    augmentations=AugmentationsBudget(models=("mlp", "dws", "nfn", "gnn", "transformer")),
                    scaling=ScalingBudget(steps=43_000, objects=(550, 1700, 5500, 17000, 55000),
                                          arms=("none", "translate", "mixup_vanilla", "mixup_align")),

@@ -1,4 +1,4 @@
-"""Mean +- std over seeds, whether an effect shows, whether a baseline passed its peak, how much data an augmentation is worth, and where a scaling curve is steepest.
+"""Mean +- std over seeds, whether an effect shows, whether a baseline passed its peak, what an augmentation is worth.
 
 Docs: https://wsbook.github.io/wsbook/stats.html.md"""
 
@@ -73,9 +73,9 @@ def data_equivalence(sizes: Sequence[int], base: dict, arm: dict, n_boot: int = 
                     "factor_lo": float(lo), "factor_hi": float(hi), "censored": cens})
     return out
 
-# %% ../nbs/09e_stats.ipynb #0b9a599f
+# %% ../nbs/09e_stats.ipynb #e20b214b
 def steepest_size(sizes: Sequence[int], curve: dict) -> int:
-    "The interior training size where the mean of `curve` (size -> accuracies over seeds) rises fastest against log size."
+    "The interior training size where the mean of `curve` (size -> accuracies) rises fastest against log size."
     ns = sorted(int(n) for n in sizes)
     if len(ns) < 3: raise ValueError(f"steepest_size: needs at least 3 sizes for an interior one, got {ns}")
     m = [float(np.mean(curve[n])) for n in ns]
