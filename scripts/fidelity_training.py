@@ -30,8 +30,8 @@ def main(argv=None):
     ap.add_argument("--device", default="auto"); a = ap.parse_args(argv)
     sc = get_scale(a.scale); store = store_for(sc, device=a.device)
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(sc.seeds)
-    base = TrainConfig(model=a.model or sc.model, epochs=a.epochs or sc.mixup_epochs or sc.epochs, batch_size=sc.batch_size,
-                       train_objects=sc.train_objects, test_curve=False, device=a.device, model_kwargs=sc.model_kwargs)
+    base = TrainConfig(model=a.model or sc.model, epochs=a.epochs or sc.mixup.epochs, batch_size=sc.batch_size,
+                       train_objects=sc.mixup.objects, test_curve=False, device=a.device, model_kwargs=sc.model_kwargs)
     todo = [(n, replace(base, seed=s, **kw)) for n, kw in arms() for s in seeds]
     t0 = time.time()
     done = run_many("fidelity", [c for _, c in todo], store)

@@ -17,8 +17,8 @@ def main(argv=None):
     ap.add_argument("--scale", default="smoke"); ap.add_argument("--recipes", default="paper,wsbook")
     ap.add_argument("--name", default=None); ap.add_argument("--device", default="auto"); a = ap.parse_args(argv)
     sc = get_scale(a.scale); t0 = time.time()
-    steps = dict((r, s) for r, s in reversed(sc.recipe_steps))       # the full-budget store of each recipe
-    stores = {r: store_for(sc, recipe=r, steps=steps[r], counts=sc.recipe_counts, views=1, device=a.device) for r in a.recipes.split(",")}
+    steps = dict((r, s) for r, s in reversed(sc.recipe.stores))       # the full-budget store of each recipe
+    stores = {r: store_for(sc, recipe=r, steps=steps[r], counts=sc.recipe.counts, views=1, device=a.device) for r in a.recipes.split(",")}
     cfg = lambda s: TrainConfig(test_curve=False, model=sc.model, epochs=sc.epochs, batch_size=sc.batch_size, seed=s,
                                 device=a.device, model_kwargs=sc.model_kwargs)   # exactly the recipe notebook's runs
     keys = [(r, s) for r in stores for s in sc.seeds]
@@ -30,7 +30,7 @@ def main(argv=None):
                   "best_epoch": [done[r, s]["best_epoch"] for s in sc.seeds]}
         print(f"{r:8s} {res[r]['psnr']['mean']:.2f} dB -> {100 * m:.1f} ± {100 * sd:.1f}%  best epochs {res[r]['best_epoch']}")
     params = {"model": sc.model, "model_kwargs": sc.model_kwargs, "epochs": sc.epochs, "batch_size": sc.batch_size,
-              "seeds": list(sc.seeds), "counts": sc.recipe_counts, "fit_steps": {r: steps[r] for r in stores}}
+              "seeds": list(sc.seeds), "counts": sc.recipe.counts, "fit_steps": {r: steps[r] for r in stores}}
     print(record_run(a.name or f"recipe-pair-{a.scale}", "recipe", a.scale, params, res, time.time() - t0, a.device, overwrite=True))
 
 if __name__ == "__main__": main()

@@ -5,6 +5,7 @@ import json, os
 from pathlib import Path
 import nbformat, pytest
 from wsbook import experiments as ex
+from wsbook import reproduce as rp
 from wsbook.data import SOURCES
 
 def _expected():
@@ -30,7 +31,7 @@ def test_every_experiment_ran_and_reported(tiny_reproduction):
 def test_rerun_reuses_finished_runs(tiny_reproduction):
     runs = sorted((tiny_reproduction / "runs" / "views").glob("*/metrics.json"))
     before = {p: p.stat().st_mtime_ns for p in runs}
-    ex.reproduce("tiny", "cpu", tiny_reproduction, ["views"], progress=False)
+    rp.reproduce("tiny", "cpu", tiny_reproduction, ["views"], progress=False)
     assert {p: p.stat().st_mtime_ns for p in runs} == before
     assert sorted((tiny_reproduction / "runs" / "views").glob("*/metrics.json")) == runs
     rows = json.loads((tiny_reproduction / "results" / "summary.json").read_text())
@@ -45,16 +46,16 @@ def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_r
     bad = nbformat.read(ex.experiments_dir() / "generalization.ipynb", as_version=4)
     bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken notebook')"))
     nbformat.write(bad, nbs / "generalization.ipynb")
-    monkeypatch.setattr(ex, "experiments_dir", lambda: nbs)
+    monkeypatch.setattr(rp, "experiments_dir", lambda: nbs)
     with pytest.raises(RuntimeError, match="experiment generalization failed .*deliberately broken notebook"):
-        ex.reproduce("tiny", "cpu", root, ["views", "generalization"], progress=False)
+        rp.reproduce("tiny", "cpu", root, ["views", "generalization"], progress=False)
     assert (root / "results" / "views" / "results.json").exists()
     assert not (root / "results" / "generalization" / "results.json").exists()
     stopped = json.loads((root / "results" / "run.json").read_text())
     assert "finished" not in stopped and stopped["running"]["experiment"] == "generalization"
     # the same command, once the notebook is fixed, finishes the run and counts the first sitting's time
     (nbs / "generalization.ipynb").write_text((src / "generalization.ipynb").read_text())
-    ex.reproduce("tiny", "cpu", root, ["generalization", "views"], progress=False)
+    rp.reproduce("tiny", "cpu", root, ["generalization", "views"], progress=False)
     run = json.loads((root / "results" / "run.json").read_text())
     assert "finished" in run and len(run["pieces"]) == 1 and run["pieces"][0]["started"] == stopped["started"]
     assert run["pieces"][0]["wall_s"] >= stopped["seconds"]["views"] - 1       # the first sitting ran views, at least
@@ -63,13 +64,13 @@ def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_r
     assert (root / "results" / "generalization" / "results.json").exists()
 
 def test_unknown_names_are_refused():
-    with pytest.raises(ValueError, match="valid scales: tiny, smoke, medium, paper"): ex.get_scale("huge")
-    with pytest.raises(ValueError, match="unknown experiment 'nope'"): ex.reproduce("tiny", experiments=["nope"])
+    with pytest.raises(ValueError, match="valid scales: tiny, smoke, medium, large, paper"): ex.get_scale("huge")
+    with pytest.raises(ValueError, match="unknown experiment 'nope'"): rp.reproduce("tiny", experiments=["nope"])
 
 @pytest.mark.parametrize("name", list(ex.SCALES))
 def test_every_scale_names_real_arms_and_experiments(name):
     "A typo in a scale's arms would only show hours into its run: every name must resolve now."
     sc = ex.get_scale(name)
     if sc.experiments is not None: assert set(sc.experiments) <= set(ex.EXPERIMENTS)
-    for arm in sc.scaling_arms: ex.arm_config(sc, arm, 0, sc.scaling_steps).check()     # unknown names raise
-    assert list(sc.scaling_objects) == sorted(sc.scaling_objects) and max(sc.scaling_objects, default=0) <= sc.counts["train"]
+    for arm in sc.scaling.arms: ex.arm_config(sc, arm, 0, sc.scaling.steps).check()     # unknown names raise
+    assert list(sc.scaling.objects) == sorted(sc.scaling.objects) and max(sc.scaling.objects, default=0) <= sc.counts["train"]

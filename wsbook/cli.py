@@ -58,7 +58,8 @@ def _cmd_contrastive(a):
     print(json.dumps({"test_acc": m["test_acc"], "val_acc": m["val_acc"], "seconds": m["seconds"]}))
 
 def _cmd_reproduce(a):
-    from wsbook.experiments import reproduce, data_root
+    from wsbook.reproduce import reproduce
+    from wsbook.runs import data_root
     rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None, record=a.record)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
@@ -178,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_site(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
-                       description="Reproduce the paper's experiments at a scale: tiny (CI, minutes), smoke (default, <1 h on a 2-core CPU), medium (hours on a CPU, minutes on a GPU), paper (GPU).")
-    p.add_argument("--scale", default="smoke", choices=["tiny", "smoke", "medium", "paper"]); p.add_argument("--device", default="auto")
+                       description="Reproduce the paper's experiments at a scale: tiny (CI, minutes), smoke (default, <1 h on a 2-core CPU), medium (hours on a CPU, minutes on a GPU), large (the scaling experiment to 16,000 objects: hours on a CPU), paper (GPU).")
+    p.add_argument("--scale", default="smoke", choices=["tiny", "smoke", "medium", "large", "paper"]); p.add_argument("--device", default="auto")
     p.add_argument("--root", default=None, help="data folder (default ./data)")
     p.add_argument("--only", default=None, help="comma-separated experiments to run (default: all)")
     p.add_argument("--record", default=None, metavar="NAME", help="at the end, keep the run as the recorded run results/NAME.json")

@@ -8,7 +8,7 @@ Docs: https://wsbook.github.io/wsbook/pages.html.md"""
 from __future__ import annotations
 import ast, base64, hashlib, html, json, shutil
 from pathlib import Path
-from .site import clean_outputs
+from .reproduce import clean_outputs
 from .style import figure_style
 
 # %% auto #0

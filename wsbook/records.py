@@ -19,10 +19,17 @@ RUN_FORMAT, RUN_VERSION = "wsbook-recorded-run", 1
 RUN_FIELDS = {"name": str, "experiment": str, "scale": str, "params": dict, "results": (dict, list), "wall_s": (int, float),
               "device": str, "machine": dict, "commit": (str, type(None)), "dirty": (bool, type(None)), "date": str, "wsbook": str}
 
-def repo_root() -> Path:
-    "The checkout wsbook runs from (the folder above the package, when it holds pyproject.toml), else the current folder."
-    up = Path(wsbook.__file__).resolve().parents[1]
-    return up if (up / "pyproject.toml").exists() else Path.cwd()
+def repo_root(path: str | Path | None = None) -> Path:
+    """Where the checkout is, the one home of that question: with `path`, the wsbook checkout at or above it (the folder
+    holding pyproject.toml and nbs/; an error if there is none); without, the checkout wsbook runs from (the folder above
+    the package, when it holds pyproject.toml), else the current folder."""
+    if path is None:
+        up = Path(wsbook.__file__).resolve().parents[1]
+        return up if (up / "pyproject.toml").exists() else Path.cwd()
+    p = Path(path).resolve()
+    for d in (p, *p.parents):
+        if (d / "pyproject.toml").exists() and (d / "nbs").is_dir(): return d
+    raise FileNotFoundError(f"no wsbook checkout (pyproject.toml and nbs/) at or above {p}")
 
 def git_state(root: str | Path | None = None) -> tuple[str | None, bool | None]:
     "(commit, dirty) of the git checkout at `root`; (None, None) where there is no git or no repository (e.g. a copied tree)."

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast, fnmatch, hashlib, html, json, os, re, shutil, subprocess, sys, time
 from pathlib import Path
 from .records import repo_root
-from .site import clean_outputs
+from .reproduce import clean_outputs
 from .pages import RESULTS_DIR, RECORDS_DIR, front_matter, read_nb, md_cell, source_text, prepare_results, recorded_runs
 
 # %% auto #0
