@@ -88,6 +88,11 @@ def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_i
         yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
 
+def _dws_records(quick: bool, dev: str, batch: int | None):
+    "`dws` against its reference path (wsbook.bench), at 1 and 2 threads on a CPU."
+    from wsbook.bench import bench_dws
+    yield from bench_dws(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+
 def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
                   batch: int | None = None, steps: int | None = None):
     "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
@@ -104,7 +109,9 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
             yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
             if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else 2, **({"batch": batch} if batch else {}))
             yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
-        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
+            yield from _dws_records(quick, dev, batch)
+        elif w == "dws": yield from _dws_records(quick, dev, batch)
+        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train, dws")
 
 def _cmd_bench(a):
     images = _bench_images(root=a.root) if "fit" in a.what else None
@@ -166,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_formats(sub)
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
-    p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
+    p.add_argument("what", nargs="+", choices=["fit", "augment", "train", "dws"]); p.add_argument("--quick", action="store_true")
     p.add_argument("--record", default=None, metavar="NAME", help="also keep the figures as the recorded run results/NAME.json")
     p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")
