@@ -215,9 +215,14 @@ def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, owned: set) 
     (sk, si), (dk, dj), red = pm.src, pm.dst, pm.reduction
     s = _fold(x, sk, si, pm.L)
     if pm.kind == "kron":
-        B, R, K, C = s.shape
-        a, lin = scale / 4, pm.lin_all
-        full = torch.addmm(lin.bias * a, s.reshape(-1, C), (lin.weight * a).t()).view(B, R, K, -1)
+        a, lin, xn = scale / 4, pm.lin_all, s.permute(0, 3, 2, 1)
+        if xn.is_contiguous():      # the (B, C, out, in) memory the weights come in: one product over it, no copy
+            B, C, O, I = xn.shape
+            full = torch.baddbmm((lin.bias * a).view(1, -1, 1), (lin.weight * a).expand(B, -1, -1), xn.reshape(B, C, O * I))
+            full = full.view(B, -1, O, I).permute(0, 3, 2, 1)
+        else:
+            B, R, K, C = s.shape
+            full = torch.addmm(lin.bias * a, s.reshape(-1, C), (lin.weight * a).t()).view(B, R, K, -1)
         owned.add(id(full))
         return [full, pm.lin_in(_pooled(pools, pm.src, s, (1,), red)).mul(a).unsqueeze(1),
                 pm.lin_out(_pooled(pools, pm.src, s, (2,), red)).mul(a).unsqueeze(2),
