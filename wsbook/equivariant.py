@@ -249,7 +249,8 @@ def _add_pieces(parts: list, shape, owned: set) -> Tensor:
                 if id(p) in owned: owned.add(id(accs[i]))
                 break
         else: accs.append(p)
-    out = accs.pop()
+    accs.sort(key=lambda t: t.numel())
+    out = accs.pop()                                     # the biggest: the others are added onto it
     for a in accs: out = out.add_(a) if id(out) in owned else out + a
     return out.expand(tuple(shape))
 
