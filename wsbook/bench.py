@@ -6,17 +6,19 @@ Docs: https://wsbook.github.io/wsbook/bench.html.md"""
 
 # %% ../nbs/09c_bench.ipynb #ecc9482b
 from __future__ import annotations
-import statistics, time
+import math, statistics, time
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence
 import torch
+from torch import Tensor
 import torch.nn.functional as F
 from .weights import WeightSpace
 from .device import resolve_device, synchronize, amp_autocast
 from .equivariant import reference_path
 
 # %% auto #0
-__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'siren_batch', 'train_rate', 'threads', 'bench_dws']
+__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'siren_batch', 'train_rate', 'threads', 'bench_dws',
+           'bench_fit_bound']
 
 # %% ../nbs/09c_bench.ipynb #a8ba2c05
 REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least), and the max/min beyond which a figure is noisy
@@ -107,3 +109,57 @@ def bench_dws(quick: bool = False, batch: int = 256, thread_counts: Sequence[int
                "threads": nt, "device": str(dev), "noisy": fast["noisy"] or ref["noisy"],
                "what": "training steps of the authors' DWS model (dws): wsbook's layers (value) vs the authors' "
                        "pair-by-pair computation of the same numbers (baseline), interleaved"}
+
+# %% ../nbs/09c_bench.ipynb #f6d9c2e1
+def _siren_step_parts(n: int, points: int, hidden: int, d_out: int, device) -> tuple:
+    "Stacked SIREN parameters (N INRs) and their Adam, the plain batched loop's step, and the bound's arithmetic alone."
+    g = torch.Generator().manual_seed(0)
+    sizes = (2, hidden, hidden, d_out)
+    ps = [p for i, o in zip(sizes[:-1], sizes[1:])
+          for p in ((torch.rand(n, i, o, generator=g) * 2 - 1) / i, torch.zeros(n, 1, o))]
+    ps = [p.to(device).requires_grad_() for p in ps]
+    opt = torch.optim.Adam(ps, 5e-4)
+    x = (torch.rand(points, 2, generator=g) * 2 - 1).to(device).expand(n, points, 2)
+    y = torch.rand(n, points, d_out, generator=g).to(device)
+    def plain():
+        h = torch.sin(30 * torch.baddbmm(ps[1], x, ps[0]))
+        h = torch.sin(30 * torch.baddbmm(ps[3], h, ps[2]))
+        loss = (torch.baddbmm(ps[5], h, ps[4]) - y).square().mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    a, w = torch.randn(n, points, hidden, device=device), torch.randn(n, hidden, hidden, device=device)
+    def bound():
+        for f in (torch.sin, torch.sin, torch.cos, torch.cos): f(a)          # forward sines, backward cosines
+        torch.bmm(a, w), torch.bmm(a, w.mT), torch.bmm(a.mT, a)              # the hidden layer forward and backward
+    return plain, bound
+
+# %% ../nbs/09c_bench.ipynb #24ea8c00
+def bench_fit_bound(images: Tensor, quick: bool = False, device="auto", reps: int = REPS, n_inrs: int | None = None,
+                    steps: int | None = None) -> Iterator[dict]:
+    "INR-steps/s of the fitting engine beside the plain batched loop and the arithmetic bound, interleaved."
+    from wsbook.fit import fit_inrs, inr_seeds
+    from wsbook.inr import make_grid
+    dev = resolve_device(device)
+    n, st = n_inrs or (64 if quick else 256), steps or (10 if quick else 30)
+    coords, tg = make_grid(*images.shape[-2:]), images.flatten(2).transpose(1, 2)
+    tg = tg[torch.arange(n) % len(tg)]
+    seeds = inr_seeds(0, range(n), [0] * n)
+    plain, bound = _siren_step_parts(n, coords.shape[0], 32, images.shape[1], dev)
+    def engine(): fit_inrs(coords, tg, (2, 32, 32, images.shape[1]), seeds, "paper", st, math.inf, device=dev)
+    def loop(f): return lambda: [f() for _ in range(st)]
+    t = interleaved({"engine": engine, "plain": loop(plain), "bound": loop(bound)}, reps=reps, warm=1, device=dev)
+    rate = {k: spread([n * st / s for s in v], 1) for k, v in t.items()}
+    e, p, b = rate["engine"], rate["plain"], rate["bound"]
+    frac = sorted(tb / te for te, tb in zip(t["engine"], t["bound"]))
+    common = {"unit": "INR-steps/s", "n_inrs": n, "steps": st, "reps": reps, "device": str(dev),
+              "image": "x".join(map(str, images.shape[1:])), "threads": torch.get_num_threads()}
+    yield {"bench": "fit", "case": "engine_vs_plain_loop", "value": e["median"], "min": e["min"], "max": e["max"],
+           "baseline": p["median"], "baseline_min": p["min"], "baseline_max": p["max"],
+           **ratio_spread(t["engine"], t["plain"]), **common, "noisy": e["noisy"] or p["noisy"],
+           "what": "fit_inrs (paper recipe) vs a plain batched loop: baddbmm + sin + autograd + torch.optim.Adam"}
+    yield {"bench": "fit", "case": "engine_vs_bound", "value": e["median"], "min": e["min"], "max": e["max"],
+           "bound": b["median"], "bound_min": b["min"], "bound_max": b["max"],
+           "fraction_median": round(statistics.median(frac), 2), "fraction_min": round(frac[0], 2),
+           "fraction_max": round(frac[-1], 2), **common, "noisy": e["noisy"] or b["noisy"],
+           "what": "the engine's rate over the bound: a step's 4 sine/cosine passes and hidden-layer products alone"}

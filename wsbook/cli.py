@@ -78,9 +78,11 @@ def _bench_shapes(n: int = 256, points: int = 2048):
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
 def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
-    "The fit benchmark: images (batched vs sequential, quality per recipe), then 3D occupancy INRs."
+    "The fit benchmark: images (the engine beside a plain loop and the bound; batched vs sequential; quality per recipe), then 3D."
     from wsbook.fit import bench_fit, bench_fit_3d
+    from wsbook.bench import bench_fit_bound
     name, imgs = _bench_images() if images is None else images
+    for r in bench_fit_bound(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
     for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
     if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
