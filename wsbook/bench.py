@@ -1,4 +1,4 @@
-"""Timing that measures: every figure the median of repeated timings with its spread, a ratio only where it holds, and the benchmark of the authors' DWS model against its reference path.
+"""Timing that measures: medians of repeated timings with their spread, ratios only where they hold, and benchmarks.
 
 Docs: https://wsbook.github.io/wsbook/bench.html.md"""
 
@@ -21,7 +21,7 @@ __all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'siren_batc
            'bench_fit_bound']
 
 # %% ../nbs/09c_bench.ipynb #a8ba2c05
-REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least), and the max/min beyond which a figure is noisy
+REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least); the max/min beyond which a figure is noisy
 
 def spread(values: Sequence[float], digits: int = 4) -> dict:
     "Median, min and max of repeated measurements, and `noisy` when max/min > `NOISY`."

@@ -78,7 +78,7 @@ def _bench_shapes(n: int = 256, points: int = 2048):
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
 def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
-    "The fit benchmark: images (the engine beside a plain loop and the bound; batched vs sequential; quality per recipe), then 3D."
+    "The fit benchmark: images (engine beside a plain loop and the bound; batched vs sequential; quality), then 3D."
     from wsbook.fit import bench_fit, bench_fit_3d
     from wsbook.bench import bench_fit_bound
     name, imgs = _bench_images() if images is None else images

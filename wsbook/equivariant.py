@@ -190,7 +190,7 @@ class SmallAttention(torch.autograd.Function):
 
 # %% ../nbs/06b_equivariant.ipynb #7f37e442
 def fast_sab(m: SAB, x: Tensor) -> Tensor:
-    "`m(x)` through `SmallAttention` on a CPU (the same numbers); elsewhere `m(x)` itself (the device's fused attention)."
+    "`m(x)` through `SmallAttention` on a CPU (the same numbers); elsewhere `m(x)` (the device's fused attention)."
     if x.device.type != "cpu": return m(x)
     B, n, _ = x.shape
     h, d = m.heads, m.f_out // m.heads
@@ -218,7 +218,8 @@ def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, owned: set) 
         a, lin, xn = scale / 4, pm.lin_all, s.permute(0, 3, 2, 1)
         if xn.is_contiguous():      # the (B, C, out, in) memory the weights come in: one product over it, no copy
             B, C, O, I = xn.shape
-            full = torch.baddbmm((lin.bias * a).view(1, -1, 1), (lin.weight * a).expand(B, -1, -1), xn.reshape(B, C, O * I))
+            w = (lin.weight * a).expand(B, -1, -1)
+            full = torch.baddbmm((lin.bias * a).view(1, -1, 1), w, xn.reshape(B, C, O * I))
             full = full.view(B, -1, O, I).permute(0, 3, 2, 1)
         else:
             B, R, K, C = s.shape
