@@ -172,3 +172,22 @@ def test_errors():
 def test_bench_format():
     r = next(bench_train(quick=True, batch=16, models=["mlp"]))
     assert {"bench", "case", "value", "unit", "params"} <= set(r) and r["bench"] == "train" and r["unit"] == "samples/s"
+
+@pytest.mark.parametrize("kw", [dict(), dict(hidden=8, set_layer="ds"), dict(hidden=8, depth=3, reduction="mean")])
+def test_dws_fast_path_is_the_reference(kw):
+    "`dws`'s fast layers give the reference's logits and every parameter's gradient, in float64."
+    from wsbook.equivariant import reference_path
+    torch.manual_seed(0)
+    m = make_model("dws", (2, 32, 32, 1), 10, **kw).double()
+    g = torch.Generator().manual_seed(1)
+    ws = init_siren((2, 32, 32, 1), 6, generator=g, dtype=torch.float64).map(lambda t: t * 30)
+    y = torch.randint(0, 10, (6,), generator=g)
+    def run():
+        m.zero_grad(); out = m(ws); torch.nn.functional.cross_entropy(out, y).backward()
+        return out.detach(), [p.grad.clone() for p in m.parameters()]
+    fast = run()
+    with reference_path(m): ref = run()
+    assert not any(lay.reference for lay in m.layers)
+    torch.testing.assert_close(fast[0], ref[0], rtol=1e-10, atol=1e-12)
+    assert all(g is not None for g in ref[1])
+    for a, b in zip(fast[1], ref[1]): torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)

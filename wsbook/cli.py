@@ -82,15 +82,22 @@ def _bench_shapes(n: int = 256, points: int = 2048):
     return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
 
 def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
-    "The fit benchmark: images (batched vs sequential, quality per recipe), then 3D occupancy INRs."
+    "The fit benchmark: images (engine beside a plain loop and the bound; batched vs sequential; quality), then 3D."
     from wsbook.fit import bench_fit, bench_fit_3d
+    from wsbook.bench import bench_fit_bound
     name, imgs = _bench_images() if images is None else images
+    for r in bench_fit_bound(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
     for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
     if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
     except ImportError as e:
         yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
+
+def _dws_records(quick: bool, dev: str, batch: int | None):
+    "`dws` against its reference path (wsbook.bench), at 1 and 2 threads on a CPU."
+    from wsbook.bench import bench_dws
+    yield from bench_dws(quick=quick, device=dev, **({"batch": batch} if batch else {}))
 
 def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
                   batch: int | None = None, steps: int | None = None):
@@ -108,7 +115,9 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
             yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
             if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else 2, **({"batch": batch} if batch else {}))
             yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
-        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train")
+            yield from _dws_records(quick, dev, batch)
+        elif w == "dws": yield from _dws_records(quick, dev, batch)
+        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train, dws")
 
 def _cmd_bench(a):
     images = _bench_images(root=a.root) if "fit" in a.what else None
@@ -171,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_formats(sub)
     p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
-    p.add_argument("what", nargs="+", choices=["fit", "augment", "train"]); p.add_argument("--quick", action="store_true")
+    p.add_argument("what", nargs="+", choices=["fit", "augment", "train", "dws"]); p.add_argument("--quick", action="store_true")
     p.add_argument("--record", default=None, metavar="NAME", help="also keep the figures as the recorded run results/NAME.json")
     p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")

@@ -7,6 +7,7 @@ Docs: https://wsbook.github.io/wsbook/equivariant.html.md"""
 # %% ../nbs/06b_equivariant.ipynb #75193841
 from __future__ import annotations
 import math
+from contextlib import contextmanager
 from typing import Sequence
 import torch
 import torch.nn.functional as F
@@ -16,10 +17,10 @@ from .nets import WSModel, mlp_head, attention, fast_dropout
 
 # %% auto #0
 __all__ = ['FUSED_POOLING', 'pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors', 'WeightToWeight',
-           'WeightToBias', 'BiasToWeight', 'BiasToBias', 'authors_init', 'DWSLayer', 'authors_pool', 'DWSNet',
-           'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b', 'fixed_layers', 'RowColMax', 'row_col', 'Summary',
-           'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool', 'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer',
-           'NFNet']
+           'WeightToBias', 'BiasToWeight', 'BiasToBias', 'SmallAttention', 'fast_sab', 'authors_init', 'DWSLayer',
+           'reference_path', 'authors_pool', 'DWSNet', 'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b', 'fixed_layers',
+           'RowColMax', 'row_col', 'Summary', 'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool',
+           'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer', 'NFNet']
 
 # %% ../nbs/06b_equivariant.ipynb #72663369
 def pool(x: Tensor, dims: Sequence[int], reduction: str = "max") -> Tensor:
@@ -170,6 +171,90 @@ class BiasToBias(_Block):
     "DWS block b -> b (their `BiasToBiasBlock`, models/layers/bias_to_bias.py)."
     src_kind, dst_kind = "b", "b"
 
+# %% ../nbs/06b_equivariant.ipynb #0d49c42c
+class SmallAttention(torch.autograd.Function):
+    "softmax(q k^T) v from transposed heads qT, kT, vT (N, d, n), `qT` already scaled -> (N, n, d) (a transposed view)."
+    @staticmethod
+    def forward(ctx, qT, kT, vT):
+        p = torch.softmax(torch.bmm(qT.mT, kT), -1)
+        oT = torch.bmm(vT, p.mT)
+        ctx.save_for_backward(qT, kT, vT, p, oT)
+        return oT.mT
+    @staticmethod
+    def backward(ctx, do):
+        qT, kT, vT, p, oT = ctx.saved_tensors
+        doT = do.mT.contiguous()
+        rows = (doT * oT).sum(1).unsqueeze(-1)           # rowsum(dP * P) = rowsum(dO * O), from the small tensors
+        ds = torch.bmm(doT.mT, vT).sub_(rows).mul_(p)
+        return torch.bmm(kT, ds.mT), torch.bmm(qT, ds), torch.bmm(doT, p)
+
+# %% ../nbs/06b_equivariant.ipynb #7f37e442
+def fast_sab(m: SAB, x: Tensor) -> Tensor:
+    "`m(x)` through `SmallAttention` on a CPU (the same numbers); elsewhere `m(x)` (the device's fused attention)."
+    if x.device.type != "cpu": return m(x)
+    B, n, _ = x.shape
+    h, d = m.heads, m.f_out // m.heads
+    qkv = m.qkv(x).view(B, n, 3, h, d).permute(2, 0, 3, 4, 1).contiguous()     # (3, B, h, d, n)
+    qT, kT, vT = qkv.view(3, B * h, d, n).unbind(0)
+    a = SmallAttention.apply(qT * (1 / math.sqrt(m.f_out)), kT, vT)           # (B h, n, d)
+    o = (qT.mT + a).view(B, h, n, d).transpose(1, 2).reshape(B, n, m.f_out)
+    return o + F.relu(m.o(o))
+
+# %% ../nbs/06b_equivariant.ipynb #20b2efb4
+def _pooled(pools: dict, key, x: Tensor, dims: tuple, reduction: str) -> Tensor:
+    "`pool(x, dims, reduction)` for the source `key`, computed once per layer (over both dims: from the pool over 2)."
+    if (key, dims) not in pools:
+        if dims == (1, 2): pools[key, dims] = pool(_pooled(pools, key, x, (2,), reduction), (1,), reduction)
+        else: pools[key, dims] = pool(x, dims, reduction)
+    return pools[key, dims]
+
+# %% ../nbs/06b_equivariant.ipynb #7b259a35
+def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, owned: set) -> list:
+    """`pm(x) * scale` as a list of broadcastable pieces (authors' layout); a full-size piece it writes itself is
+    added to `owned` (the caller may add onto it in place)."""
+    (sk, si), (dk, dj), red = pm.src, pm.dst, pm.reduction
+    s = _fold(x, sk, si, pm.L)
+    if pm.kind == "kron":
+        a, lin, xn = scale / 4, pm.lin_all, s.permute(0, 3, 2, 1)
+        if xn.is_contiguous():      # the (B, C, out, in) memory the weights come in: one product over it, no copy
+            B, C, O, I = xn.shape
+            w = (lin.weight * a).expand(B, -1, -1)
+            full = torch.baddbmm((lin.bias * a).view(1, -1, 1), w, xn.reshape(B, C, O * I))
+            full = full.view(B, -1, O, I).permute(0, 3, 2, 1)
+        else:
+            B, R, K, C = s.shape
+            full = torch.addmm(lin.bias * a, s.reshape(-1, C), (lin.weight * a).t()).view(B, R, K, -1)
+        owned.add(id(full))
+        return [full, pm.lin_in(_pooled(pools, pm.src, s, (1,), red)).mul(a).unsqueeze(1),
+                pm.lin_out(_pooled(pools, pm.src, s, (2,), red)).mul(a).unsqueeze(2),
+                pm.lin_both(_pooled(pools, pm.src, s, (1, 2), red)).mul(a)[:, None, None]]
+    if pm.kind == "set":
+        if len(pm.sa) == 2: s = _pooled(pools, pm.src, s, (2,) if pm.sa[0] == pm.k else (1,), red)
+        y = (fast_sab(pm.set, s) if isinstance(pm.set, SAB) else pm.set(s)).mul(scale)
+        if pm.shared_out: return [y.unsqueeze(2)]
+        if len(pm.da) == 2: y = y.unsqueeze(2) if pm.da[0] == pm.k else y.unsqueeze(1)
+    else:
+        y = pm.lin(_pooled(pools, pm.src, s, tuple(range(1, 1 + len(pm.sa))), red) if pm.sa else s).mul(scale)
+        if pm.shared_out: return [y[:, None, None]]
+        for _ in pm.da: y = y.unsqueeze(1)
+    return [_unfold(y, dk, dj, pm.sizes, pm.c_out)]
+
+# %% ../nbs/06b_equivariant.ipynb #298f70a0
+def _add_pieces(parts: list, shape, owned: set) -> Tensor:
+    "Broadcastable pieces -> their sum expanded to `shape`: small ones first, onto an `owned` bigger one in place."
+    accs = []
+    for p in sorted(parts, key=lambda t: t.numel()):
+        for i, a in enumerate(accs):
+            if torch.broadcast_shapes(a.shape, p.shape) == tuple(p.shape):
+                accs[i] = p.add_(a) if id(p) in owned else p + a
+                if id(p) in owned: owned.add(id(accs[i]))
+                break
+        else: accs.append(p)
+    accs.sort(key=lambda t: t.numel())
+    out = accs.pop()                                     # the biggest: the others are added onto it
+    for a in accs: out = out.add_(a) if id(out) in owned else out + a
+    return out.expand(tuple(shape))
+
 # %% ../nbs/06b_equivariant.ipynb #332a167b
 def authors_init(module: nn.Module, scale: float = 1.0):
     """The authors' initialisation of a DWS layer: every linear map Xavier-normal times sqrt(2 fan_in / fan_out)
@@ -199,7 +284,23 @@ class DWSLayer(nn.Module):
         self.bias_to_weight = BiasToWeight(sizes, c_in, c_out, **kw)
         self.weight_to_bias = WeightToBias(sizes, c_in, c_out, **kw)
         if init == "authors": authors_init(self)
+    reference = False        # True: `forward` is `reference_forward` (see `reference_path`)
     def forward(self, ws: WeightSpace) -> WeightSpace:
+        "The layer with fewer passes over memory (the same numbers as `reference_forward`)."
+        if self.reference: return self.reference_forward(ws)
+        w, b = to_authors(ws)
+        L, pools, owned = len(w), {}, set()
+        scale = 1 / (2 * L) if self.average else 1.0
+        pw, pb = [[] for _ in range(L)], [[] for _ in range(L)]
+        for blk, x, out in ((self.weight_to_weight, w, pw), (self.bias_to_weight, b, pw),
+                            (self.bias_to_bias, b, pb), (self.weight_to_bias, w, pb)):
+            for i in range(L):
+                for j in range(L): out[j] += _pair_pieces(blk.maps[f"{i}_{j}"], x[i], pools, scale, owned)
+        B, C = len(ws), self.c_out
+        return from_authors([_add_pieces(p, s, owned) for p, s in zip(pw, _full_shapes(self.sizes, B, C, "w"))],
+                            [_add_pieces(p, s, owned) for p, s in zip(pb, _full_shapes(self.sizes, B, C, "b"))])
+    def reference_forward(self, ws: WeightSpace) -> WeightSpace:
+        "The layer as the authors compute it: block by block, pair by pair."
         w, b = to_authors(ws)
         n = 2 * len(w) if self.average else 1
         ow = [(p + q) / n for p, q in zip(self.weight_to_weight.pieces(w, b), self.bias_to_weight.pieces(w, b))]
@@ -207,6 +308,17 @@ class DWSLayer(nn.Module):
         B, C = len(ws), self.c_out
         return from_authors([p.expand(s) for p, s in zip(ow, _full_shapes(self.sizes, B, C, "w"))],
                             [p.expand(s) for p, s in zip(ob, _full_shapes(self.sizes, B, C, "b"))])
+
+# %% ../nbs/06b_equivariant.ipynb #98edae14
+@contextmanager
+def reference_path(model: nn.Module):
+    "Within the block, every `DWSLayer` of `model` runs `reference_forward`; restored after, whatever it was."
+    layers = [m for m in model.modules() if isinstance(m, DWSLayer)]
+    before = [m.reference for m in layers]
+    for m in layers: m.reference = True
+    try: yield model
+    finally:
+        for m, b in zip(layers, before): m.reference = b
 
 # %% ../nbs/06b_equivariant.ipynb #0bb7d412
 def authors_pool(ws: WeightSpace, reduction: str = "max") -> Tensor:

@@ -15,6 +15,7 @@ from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES
 from .nets import WSModel, MLPNet, TransformerNet
 from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
+from .bench import siren_batch, train_rate
 
 # %% auto #0
 __all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train', 'bench_allocator', 'bench_fused']
@@ -41,18 +42,6 @@ def make_model(name: str, sizes: Sequence[int], n_out: int, **knobs) -> WSModel:
     return cls(sizes, n_out, **knobs)
 
 # %% ../nbs/06_models.ipynb #e959feea
-def _train_rate(m, opt, ws: WeightSpace, y, dev, amp: bool, warm: int, steps: int) -> tuple[float, float]:
-    "Samples/s (wall clock) and CPU seconds per step of `steps` training steps on one batch, after `warm` steps."
-    def step():
-        with amp_autocast(dev, amp): logits = m(ws)
-        loss = F.cross_entropy(logits.float(), y); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    for _ in range(warm): step()
-    synchronize(dev)
-    t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(steps): step()
-    synchronize(dev)
-    return len(y) * steps / (time.perf_counter() - t0), (time.process_time() - c0) / steps
-
 def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2, 32, 32, 1), n_out: int = 10,
                 device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
                 amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
@@ -60,7 +49,7 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
     dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
     keep_freed_memory()   # as `train` does
     g = torch.Generator().manual_seed(0)
-    ws = _bench_batch(sizes, batch, g).to(dev)
+    ws = siren_batch(sizes, batch, g).to(dev)
     y = torch.randint(0, n_out, (batch,), generator=g).to(dev)
     warm, steps = (1, 2) if quick else (3, 10)
     common = {"unit": "samples/s", "threads": torch.get_num_threads(), "device": str(dev), "amp": bool(amp and dev.type in AMP_DEVICES)}
@@ -68,34 +57,31 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
         torch.manual_seed(0)
         m = make_model(name, sizes, n_out).to(dev).train()
         opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
-        rate, cpu = _train_rate(m, opt, ws, y, dev, amp, warm, steps)
+        rate, cpu = train_rate(m, opt, ws, y, dev, amp, warm, steps)
         yield {"bench": "train", "case": name, "value": round(rate, 1), **common, "params": m.n_params, "batch": batch,
                "steps": steps, "cpu_s": round(cpu, 4)}
         if not fill: continue
         def at(n):
             i = torch.arange(n, device=dev) % batch
-            return _train_rate(m, opt, ws[i], y[i], dev, amp, 1, steps)[0]
+            return train_rate(m, opt, ws[i], y[i], dev, amp, 1, steps)[0]
         best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
         yield {"bench": "train", "case": name, "value": round(rates[best], 1), **common, "params": m.n_params, "batch": best,
                "sized": "fill", "baseline": round(rate, 1), "ratio": round(rates[best] / rate, 2),
                "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
 
-def _bench_batch(sizes, batch, g):
-    "Freshly initialised SIRENs, the authors' init (U(+-sqrt(6/fan_in)/30), zero biases), without importing `wsbook.inr`."
-    ws = [(torch.rand(batch, o, i, generator=g) * 2 - 1) * (6 / i) ** 0.5 / 30 for i, o in zip(sizes[:-1], sizes[1:])]
-    return WeightSpace(ws, [torch.zeros(batch, o) for o in sizes[1:]])
 
 # %% ../nbs/06_models.ipynb #77c54ec8
 _CHILD = """
 import json, sys, torch
-from wsbook.models import make_model, _bench_batch, _train_rate
+from wsbook.models import make_model
+from wsbook.bench import siren_batch, train_rate
 from wsbook.device import keep_freed_memory
 keep_freed_memory(); torch.set_num_threads(1)
 model, batch, steps, kw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
 g = torch.Generator().manual_seed(0); torch.manual_seed(0)
-ws, y = _bench_batch((2, 32, 32, 1), batch, g), torch.randint(0, 10, (batch,), generator=g)
+ws, y = siren_batch((2, 32, 32, 1), batch, g), torch.randint(0, 10, (batch,), generator=g)
 m = make_model(model, (2, 32, 32, 1), 10, **kw).train()
-print(_train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device("cpu"), False, 3, steps)[0])
+print(train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device("cpu"), False, 3, steps)[0])
 """
 
 def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = 2,
@@ -123,8 +109,8 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
     import wsbook.equivariant as eq
     dev = resolve_device(device); keep_freed_memory()
     g = torch.Generator().manual_seed(0); torch.manual_seed(0)
-    ws, y = _bench_batch((2, 32, 32, 1), batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
-    wv = _bench_batch((2, 32, 32, 1), eval_batch, g).to(dev)
+    ws, y = siren_batch((2, 32, 32, 1), batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
+    wv = siren_batch((2, 32, 32, 1), eval_batch, g).to(dev)
     m = make_model("dws_wsbook", (2, 32, 32, 1), 10, set_layer="linear").to(dev)
     opts = {False: torch.optim.Adam(m.parameters(), 1e-3)}
     try: opts[True] = torch.optim.Adam(m.parameters(), 1e-3, fused=True)
@@ -137,7 +123,7 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
             for _ in range(passes): m(wv)
             synchronize(dev)
         return eval_batch * passes / (time.perf_counter() - t0)
-    train = lambda opt: _train_rate(m.train(), opt, ws, y, dev, False, 3, steps)[0]
+    train = lambda opt: train_rate(m.train(), opt, ws, y, dev, False, 3, steps)[0]
     before, rates = torch.get_num_threads(), {}
     if threads and dev.type == "cpu": torch.set_num_threads(threads)
     try:

@@ -158,8 +158,11 @@ def _total(pieces: list[dict], seconds: dict) -> dict:
 def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, rounds: int = 3) -> dict:
     """Training samples/s of the scale's model at its batch on one fixed batch of SIRENs (2-32-32-1, whatever the data) -
     one thread on a CPU, as `run_many` runs it - best of `rounds`: the day's speed, kept beside a wall time. The step
-    is the reference one (plain pooling, plain Adam), not `train`'s fused one, so that the probes of all records compare."""
-    from wsbook.models import make_model, _bench_batch, _train_rate
+    is the reference one (plain pooling, plain Adam, `dws`'s pair-by-pair layers), not `train`'s fused one,
+    so that the probes of all records compare."""
+    from wsbook.models import make_model
+    from wsbook.bench import siren_batch, train_rate
+    from wsbook.equivariant import reference_path
     from wsbook.fit import resolve_device
     from wsbook.device import keep_freed_memory
     import wsbook.equivariant as eq
@@ -169,10 +172,10 @@ def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, round
         eq.FUSED_POOLING = False
         try:
             g = torch.Generator().manual_seed(0)
-            ws, y = _bench_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
+            ws, y = siren_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
             m = make_model(sc.model, (2, 32, 32, 1), 10, **sc.model_kwargs).to(dev).train()
             opt = torch.optim.Adam(m.parameters(), 1e-3)
-            rate = max(_train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
+            with reference_path(m): rate = max(train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
         finally: eq.FUSED_POOLING = fused
     return {"model": sc.model, "batch": sc.batch_size, "threads": threads, "device": str(dev), "samples_per_s": round(rate, 1)}
 
