@@ -12,10 +12,10 @@ import numpy as np
 import torch
 from torch import Tensor
 from scipy.optimize import linear_sum_assignment
-from .weights import WeightSpace, _take
+from .weights import WeightSpace, take_perm
 
 # %% auto #0
-__all__ = ['Matching', 'fast_permute', 'weight_matching', 'align_to', 'align_dataset']
+__all__ = ['Matching', 'fast_permute', 'weight_matching', 'first_layer_costs', 'solve_seconds', 'align_to', 'align_dataset']
 
 # %% ../nbs/05_align.ipynb #b7e3e35c
 class Matching(NamedTuple):
@@ -79,7 +79,7 @@ def fast_permute(ws: WeightSpace, perms: list[Tensor], src: Tensor | None = None
         rows = rows.flatten()
         b.append(bias.reshape(-1).index_select(0, rows).view(B, out))
         W = W.reshape(B0 * out, inp).index_select(0, rows).view(B, out, inp)
-        w.append(W if l == 0 else _take(W, perms[l - 1], -1))         # columns: the previous layer's order
+        w.append(W if l == 0 else take_perm(W, perms[l - 1], -1))         # columns: the previous layer's order
     return WeightSpace(w, b)
 
 # %% ../nbs/05_align.ipynb #f970fbfd
@@ -128,12 +128,12 @@ def weight_matching(a: WeightSpace, b: WeightSpace, generator: torch.Generator |
     perms = [p.to(dev) for p in perms]
     return Matching(perms, fast_permute(b, perms), torch.from_numpy(sweeps), torch.from_numpy(solves))
 
-def _first_costs(a: WeightSpace, b: WeightSpace) -> np.ndarray:
+def first_layer_costs(a: WeightSpace, b: WeightSpace) -> np.ndarray:
     "The first cost matrices weight matching solves for the pairs (a, b) (hidden layer 0, identity elsewhere), negated for scipy's minimisation."
     a64, b64, S, bT, perms = _prepare(a, b)
     return -_layer_cost(a64, bT, b64, S, perms, 0, None).numpy()
 
-def _solve_seconds(C: np.ndarray) -> float:
+def solve_seconds(C: np.ndarray) -> float:
     "Seconds scipy takes per assignment problem of the stack `C` (k, n, n) (what a benchmark compares matching with)."
     t = time.perf_counter()
     for c in C: linear_sum_assignment(c)

@@ -17,7 +17,7 @@ from scipy.special import betaincinv
 from .weights import WeightSpace
 from .device import resolve_device, synchronize, grow
 from .inr import init_siren
-from .align import weight_matching, align_dataset, fast_permute, _first_costs, _solve_seconds
+from .align import weight_matching, align_dataset, fast_permute, first_layer_costs, solve_seconds
 
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'COMBINE', 'one_hot', 'soft_labels', 'Augmentation', 'Translate', 'rotation_matrices', 'Rotate',
@@ -437,10 +437,10 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
         sweeps, solves = np.mean(stats, 0)
         # what the assignment solver alone allows (scipy's time per problem on these pairs' cost matrices x problems
         # per pair), and scipy on random 32 x 32 matrices: a machine-speed reference for figures taken elsewhere
-        C = _first_costs(ws, other)
-        solve_us = 1e6 * min(_solve_seconds(C) for _ in range(3))
+        C = first_layer_costs(ws, other)
+        solve_us = 1e6 * min(solve_seconds(C) for _ in range(3))
         rand = np.random.default_rng(0).standard_normal((200, 32, 32))
-        random_us = 1e6 * min(_solve_seconds(rand) for _ in range(3))   # best of 3, like solve_us
+        random_us = 1e6 * min(solve_seconds(rand) for _ in range(3))   # best of 3, like solve_us
         yield line("align_pair", r, "pairs/s", mean_sweeps=round(float(sweeps), 2), solves_per_pair=round(float(solves), 2),
                    solve_us=round(solve_us, 1), solver_bound=round(1e6 / (solves * solve_us)), solve_us_random=round(random_us, 1))
     finally:

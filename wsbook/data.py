@@ -25,8 +25,8 @@ from .fit import fit_inrs, inr_seeds, resolve_device, pick_chunk
 __all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'CIFAR10_CLASSES', 'CIFAR_HOWTO', 'SOURCES',
            'STORE_FORMAT', 'STORE_VERSION', 'SHAPE_FIT', 'ImageSource', 'load_digits_source', 'load_mnist5k_source',
            'read_idx', 'load_fmnist_source', 'write_idx', 'load_cifar10_source', 'write_cifar_batch', 'load_source',
-           'default_counts', 'assign_splits', 'load_shard', 'job_args', 'fit_store', 'INRDataset', 'store_recipe',
-           'read_manifest', 'load_store', 'write_store', 'store_info']
+           'default_counts', 'assign_splits', 'atomic_write_json', 'load_shard', 'job_args', 'fit_store', 'INRDataset',
+           'store_recipe', 'read_manifest', 'load_store', 'write_store', 'store_info']
 
 # %% ../nbs/03_data.ipynb #daccf873
 from .shapes import (ShapeSource, load_shapes3d_source, load_modelnet_source, load_modelnet10_source,
@@ -218,7 +218,7 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
 
-def _atomic_write_json(path: Path, obj):
+def atomic_write_json(path: Path, obj):
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
 
@@ -369,7 +369,7 @@ def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None,
     # the chunk size is measured once per job and reused on resume, so a resumed job repeats the same arithmetic
     chunk = chunk or old.get("chunk") or pick_chunk(tuple(sizes), n_points, sizes[-1], str(resolve_device(device)), loss)
     (out / "shards").mkdir(parents=True, exist_ok=True)
-    _atomic_write_json(job_path, {**settings, "chunk": chunk, "shard_size": shard_size, "counts": counts, "limit": limit})
+    atomic_write_json(job_path, {**settings, "chunk": chunk, "shard_size": shard_size, "counts": counts, "limit": limit})
     todo = [s for s in plan if not (out / "shards" / f"{s['name']}.safetensors").exists()]
     code = {k: i for i, k in enumerate(SPLITS)}; metric = "iou" if shapes else "psnr"
     bar = tqdm(total=sum(len(s["objects"]) for s in todo), unit="INR", desc=f"fit {source.name}", disable=not progress,
@@ -408,7 +408,7 @@ def _write_manifest(out: Path, settings: dict, plan: list[dict]):
            metric: summary, "shards": shards, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
            "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__, "safetensors": safetensors.__version__,
                         "python": platform.python_version()}}
-    _atomic_write_json(out / "manifest.json", man)
+    atomic_write_json(out / "manifest.json", man)
 
 # %% ../nbs/03_data.ipynb #7912a49e
 @dataclass
@@ -613,7 +613,7 @@ def write_store(data: INRDataset | WeightSpace, out: str | Path, labels=None, sh
                "quality_metric": metric, "count": len(ds), metric: summary, "shards": shards, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__, "safetensors": safetensors.__version__,
                             "python": platform.python_version()}}
-        _atomic_write_json(tmp / "manifest.json", man)
+        atomic_write_json(tmp / "manifest.json", man)
         if out.exists(): out.rmdir()
         os.replace(tmp, out)
     except BaseException:

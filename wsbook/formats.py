@@ -19,7 +19,7 @@ from .inr import Draw, render, psnr
 from .fit import resolve_device
 from .data import (SPLITS, FMNIST_CLASSES, FMNIST_DEFAULT_ROOT, CIFAR10_CLASSES, STORE_FORMAT, STORE_VERSION,
                          INRDataset, read_manifest, load_store, load_source, load_fmnist_source,
-                         load_cifar10_source, _sha256, _atomic_save, _atomic_write_json, _summary)
+                         load_cifar10_source, _sha256, _atomic_save, atomic_write_json, _summary)
 
 # %% auto #0
 __all__ = ['FORMATS', 'TEST_OFFSET', 'NFN_DATASETS', 'SIDECAR', 'CONVENTIONS', 'Format', 'get_format', 'formats_table',
@@ -446,7 +446,7 @@ def _write_store(out: Path, t: dict, man: dict, shard_size: int) -> Path:
                                        "measured": len(q)} if len(q) else None,
                "shards": shards, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__, "safetensors": safetensors.__version__}}
-        _atomic_write_json(tmp / "manifest.json", man)
+        atomic_write_json(tmp / "manifest.json", man)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
@@ -590,9 +590,9 @@ def export_store(store, fmt: str, out, progress: bool = True) -> dict:
             torch.save({"weights": {"mean": [w.mean(0) for w in Wt], "std": [w.std(0) for w in Wt]},
                         "biases": {"mean": [b.mean(0) for b in Bt], "std": [b.std(0) for b in Bt]}}, tmp / "statistics.pth")
         if fmt == "dwsnets-mnist":
-            _atomic_write_json(tmp / "mnist_splits.json", {s: {"path": [p for p, _ in v], "label": [l for _, l in v]} for s, v in split_lists.items()})
-        elif fmt != "nfn": _atomic_write_json(tmp / "splits.json", split_lists)
-        _atomic_write_json(tmp / SIDECAR, side)
+            atomic_write_json(tmp / "mnist_splits.json", {s: {"path": [p for p, _ in v], "label": [l for _, l in v]} for s, v in split_lists.items()})
+        elif fmt != "nfn": atomic_write_json(tmp / "splits.json", split_lists)
+        atomic_write_json(tmp / SIDECAR, side)
         _publish(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True); raise
@@ -640,7 +640,7 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
     if bad or man.get("kind") == "shape":
         rep["ok"] = not bad
         if not bad: rep["render"] = "3D occupancy store: its held-out IoU is in the manifest (wsbook info)"
-        try: _atomic_write_json(store / "check.json", rep)
+        try: atomic_write_json(store / "check.json", rep)
         except OSError as e: rep["not_written"] = f"check.json not written into the store: {e}"
         return rep
     ds = load_store(store, check_hash=False)
@@ -684,7 +684,7 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
         if figure and len(ds):
             picks = _picks(ds)
             _gallery(ds, picks, render(ds.ws[picks], man["shape"], man), src, q, store / "check.png"); rep["figure"] = str(store / "check.png")
-        _atomic_write_json(store / "check.json", rep)
+        atomic_write_json(store / "check.json", rep)
     except OSError as e: rep["not_written"] = f"check.json / check.png not written into the store: {e}"   # a read-only store is still checked
     return rep
 

@@ -128,9 +128,9 @@ class Heartbeat:
         self.file, self.run, self.every, self.stop = run_file, run, every, threading.Event()
         self.thread, self.lock = threading.Thread(target=self._loop, daemon=True), threading.Lock()
     def write(self):
-        from wsbook.data import _atomic_write_json
+        from wsbook.data import atomic_write_json
         with self.lock:                 # one writer at a time: both threads write through the same temporary file
-            _stamp(self.run, "updated"); _atomic_write_json(self.file, self.run)
+            _stamp(self.run, "updated"); atomic_write_json(self.file, self.run)
     def _loop(self):
         while not self.stop.wait(self.every):
             try: self.write()

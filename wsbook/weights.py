@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 # %% auto #0
-__all__ = ['WeightSpace', 'n_params', 'Sine', 'random_perms', 'invert_perms']
+__all__ = ['WeightSpace', 'n_params', 'Sine', 'take_perm', 'random_perms', 'invert_perms']
 
 # %% ../nbs/00_weights.ipynb #ca060c52
 def _shape_error(msg: str, weights, biases) -> ValueError:
@@ -307,7 +307,7 @@ def _ws_from_state_dicts(dicts: dict[str, Tensor] | Sequence[dict[str, Tensor]])
                        [torch.stack([p[1][i] for p in per]) for i in range(len(per[0][1]))])
 
 # %% ../nbs/00_weights.ipynb #bd487a92
-def _take(t: Tensor, perm: Tensor, dim: int) -> Tensor:
+def take_perm(t: Tensor, perm: Tensor, dim: int) -> Tensor:
     "Gather along `dim` of `t` with a per-sample permutation `perm` of shape (B, n)."
     dim = dim % t.ndim
     shape = [1] * t.ndim; shape[0], shape[dim] = perm.shape
@@ -321,8 +321,8 @@ def _ws_permute(self: WeightSpace, perms: Sequence[Tensor]) -> WeightSpace:
     for i, p in enumerate(perms):
         if p.shape != (len(self), ws[i].shape[-2]):
             raise ValueError(f"perms[{i}] must have shape {(len(self), ws[i].shape[-2])}, got {tuple(p.shape)}")
-        ws[i], bs[i] = _take(ws[i], p, -2), _take(bs[i], p, -1)
-        ws[i + 1] = _take(ws[i + 1], p, -1)
+        ws[i], bs[i] = take_perm(ws[i], p, -2), take_perm(bs[i], p, -1)
+        ws[i + 1] = take_perm(ws[i + 1], p, -1)
     return WeightSpace(ws, bs)
 
 def random_perms(sizes: Sequence[int], batch: int, generator: torch.Generator | None = None,
