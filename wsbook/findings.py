@@ -228,7 +228,8 @@ def missing_cell(scale: str, experiment: str) -> dict:
 def your_run(user: str | Path) -> dict | None:
     "Your reproduction in `user` (data/results: run.json, <experiment>/results.json) shaped as a recorded run; None if none."
     user = Path(user)
-    held = {p.parent.name: json.loads(p.read_text())["results"] for p in sorted(user.glob("*/results.json"))}
+    saved = {p.parent.name: json.loads(p.read_text()) for p in sorted(user.glob("*/results.json"))}
+    held = {e: s["results"] for e, s in saved.items() if isinstance(s, dict) and "results" in s}
     if not held: return None
     run = json.loads((user / "run.json").read_text()) if (user / "run.json").exists() else {}
     scale = run.get("scale", "?")
@@ -250,7 +251,9 @@ def findings(results: str | Path | None = None, user: str | Path | None = None) 
         newest = {s: next((r for r in covering[c.experiment] if r["scale"] == s), None) for s in scales}
         cells = {s: judge(c, r) if r else missing_cell(s, c.experiment) for s, r in newest.items()}
         judged = [s for s in scales if "verdict" in cells[s]]
-        if mine: cells["yours"] = judge(c, mine) if experiment_results(mine, c.experiment) else {"text": "not in your run"}
+        if mine:
+            try: cells["yours"] = judge(c, mine) if experiment_results(mine, c.experiment) else {"text": "not in your run"}
+            except ValueError as e: cells["yours"] = {"text": f"unreadable: {e}"}     # your files, not the record's
         rows.append({"claim": c.key, "experiment": c.experiment, "words": c.words, "source": c.source, "ours": c.ours,
                      "size": c.size, "unit": c.unit, "cells": cells,
                      "verdict": {"scale": judged[-1], **cells[judged[-1]]} if judged else {"text": "not run yet"}})
@@ -326,5 +329,7 @@ def write_readme(path: str | Path, md: str) -> bool:
 def findings_section(records: str | Path | None, user: str | Path | None = None) -> str:
     "The home page's findings: a heading and the table from the recorded runs in `records` (and your run in `user`)."
     if records is None: return ""
-    return ("### What holds: each claim of the paper, judged\n\n" + findings_markdown(findings(records, user)) +
+    try: table = findings_markdown(findings(records, user))
+    except ValueError as e: table = f"*The findings table could not be made: {e}*\n"   # the rest of the site still builds
+    return ("### What holds: each claim of the paper, judged\n\n" + table +
             "\nThe rule, with examples: [Findings](09d_findings.ipynb).\n\n")
