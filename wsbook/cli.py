@@ -243,20 +243,25 @@ def _cmd_findings(a):
     print(md if a.format == "md" else findings_json(rows), end="" if a.format == "md" else "\n")
     if not a.readme: return
     if a.write:
-        print(f"{a.readme}: findings table " + ("rewritten" if write_readme(a.readme, md) else "already up to date"), file=sys.stderr)
-    elif readme_block(a.readme) is None: raise ValueError(f"{a.readme}: no findings markers; add them, then run with --write")
+        done = "rewritten" if write_readme(a.readme, md) else "already up to date"
+        print(f"{a.readme}: findings table {done}", file=sys.stderr)
+    elif readme_block(a.readme) is None:
+        raise ValueError(f"{a.readme}: no findings markers; add them, then run with --write")
     elif readme_block(a.readme) != md.strip("\n"):
-        print(f"{a.readme}: its findings table differs from this one; run `wsbook findings --readme {a.readme} --write`",
-              file=sys.stderr)
+        fix = f"wsbook findings --readme {a.readme} --write"
+        print(f"{a.readme}: its findings table differs from this one; run `{fix}`", file=sys.stderr)
         sys.exit(1)
 
 def _add_findings(sub):
     p = sub.add_parser("findings", help="the findings table: each claim of the paper, judged on the recorded runs",
-                       description="Print one row per claim of the paper: a cell per scale from the newest recorded run, and a verdict.")
+                       description="Print one row per claim of the paper: a cell per scale from the newest "
+                                   "recorded run, and a verdict.")
     p.add_argument("--results", default=None, help="recorded runs to read (default: the checkout's results/)")
-    p.add_argument("--user", default=None, help="your reproduction, a column of its own (default: data/results where it exists)")
+    p.add_argument("--user", default=None,
+                   help="your reproduction, a column of its own (default: data/results where it exists)")
     p.add_argument("--format", default="md", choices=["md", "json"], help="markdown table (default) or JSON rows")
-    p.add_argument("--readme", default=None, metavar="PATH", help="check that README PATH carries this table (exit 1 if not)")
+    p.add_argument("--readme", default=None, metavar="PATH",
+                   help="check that README PATH carries this table (exit 1 if not)")
     p.add_argument("--write", action="store_true", help="with --readme: rewrite the README's table in place")
     p.set_defaults(func=_cmd_findings)
 

@@ -26,8 +26,8 @@ __all__ = ['LEVEL', 'CLAIMS', 'COLUMNS', 'README_START', 'README_END', 'diff_int
 LEVEL = 0.95
 
 def diff_interval(a, b, paired: bool = False, k: int = 1) -> tuple[float, float, float]:
-    "mean(a) - mean(b) in points with its Student-t interval (pooled; `paired`: per-seed differences), Bonferroni over `k`."
-    a, b = np.asarray(a, float), np.asarray(b, float)     # points at the end, rounded as the notebooks round: +8.7, not +8.6
+    "mean(a) - mean(b) in points, with its Student-t interval (pooled; `paired`: per seed); Bonferroni over `k`."
+    a, b = np.asarray(a, float), np.asarray(b, float)   # points at the end, as the notebooks round: +8.7, not +8.6
     if paired:
         d = a - b
         est, df, se = float(d.mean()), len(d) - 1, float(d.std(ddof=1) / math.sqrt(len(d))) if len(d) > 1 else math.nan
@@ -48,7 +48,7 @@ def direction(lo: float, hi: float, sign: int = 1) -> str:
 
 # %% ../nbs/09d_findings.ipynb #19e72e35
 def size_verdict(est: float, lo: float, hi: float, claimed: tuple[float, float], censored: str = "") -> str:
-    "Whether an estimate and its interval hold a claimed size range; `censored` '>' (a lower bound) or '<' (an upper bound)."
+    "Whether an estimate and its interval hold a claimed size range; `censored`: '>' a lower bound, '<' an upper one."
     c_lo, c_hi = claimed
     if censored == ">": return "holds" if est >= c_lo else "undecided"
     if censored == "<": return "does not hold" if est < c_lo else "undecided"
@@ -68,7 +68,7 @@ def verdict(dir_: str, size: str | None = None) -> str:
 # %% ../nbs/09d_findings.ipynb #0b16f7c1
 @dataclass(frozen=True)
 class Reading:
-    "One claim read on one run: effect in points [lo, hi], where it was read, a note, and (estimate, lo, hi, censored) of its size."
+    "One claim read on one run: effect in points [lo, hi], where, a note, and (estimate, lo, hi, censored) of its size."
     effect: float
     lo: float
     hi: float
@@ -120,7 +120,8 @@ def read_augmentation(aug: str) -> Callable[[dict, dict], Reading]:
 def read_mixup_helps(res: dict, sc: dict) -> Reading:
     "Alignment MixUp - the paper's proposal, fixed before reading - against no MixUp."
     est, lo, hi = diff_interval(res["acc"]["align"], res["acc"]["None"])
-    return Reading(est, lo, hi, f"{_n(scale_field(sc, 'train_objects', 'counts.train'))} objects, alignment MixUp vs none")
+    objects = _n(scale_field(sc, 'train_objects', 'counts.train'))
+    return Reading(est, lo, hi, f"{objects} objects, alignment MixUp vs none")
 
 def read_align_best(res: dict, sc: dict) -> Reading:
     "Alignment MixUp against the better (by mean) of vanilla and random-permutation MixUp."
@@ -142,7 +143,8 @@ def read_headline(res: dict, sc: dict) -> Reading:
     est, lo, hi = diff_interval(acc[n, a], acc[n, "none"], k=k)
     worth = (f"worth {c}{d['factor']:.1f}x data" + (f" [{d['factor_lo']:.1f}, {d['factor_hi']:.1f}]" if not c else
              f" (the no-augmentation curve ends at {sizes[-1]:,} objects)" if c == ">" else ""))
-    return Reading(est, lo, hi, f"{n:,} objects, {a} (best of {k})", worth, (d["factor"], d["factor_lo"], d["factor_hi"], c))
+    size = (d["factor"], d["factor_lo"], d["factor_hi"], c)
+    return Reading(est, lo, hi, f"{n:,} objects, {a} (best of {k})", worth, size)
 
 # %% ../nbs/09d_findings.ipynb #ec670945
 def read_contrastive(res: dict, sc: dict) -> Reading:
@@ -157,12 +159,13 @@ def read_3d(res: dict, sc: dict) -> Reading:
     arms = [key.split("|")[1] for key in acc if key.startswith(f"{m}|") and key != f"{m}|none"]
     best = max(arms, key=lambda a: np.mean(acc[f"{m}|{a}"]))
     est, lo, hi = diff_interval(acc[f"{m}|{best}"], acc[f"{m}|none"], k=len(arms))
-    return Reading(est, lo, hi, f"{m}, {_n(scale_field(sc, 'shapes_counts.train'))} shapes, {best} (best of {len(arms)})")
+    shapes = _n(scale_field(sc, 'shapes_counts.train'))
+    return Reading(est, lo, hi, f"{m}, {shapes} shapes, {best} (best of {len(arms)})")
 
 # %% ../nbs/09d_findings.ipynb #9e743d89
 @dataclass(frozen=True)
 class Claim:
-    "A claim of the paper: `words` quoted from `PAPER[experiment]`, their `source`, what we compare, how to read it, its size."
+    "A claim: `words` quoted from `PAPER[experiment]`, their `source`, what we compare, how to read it, its size."
     key: str
     experiment: str
     words: str
@@ -178,19 +181,23 @@ CLAIMS = (
     Claim("views", "views", "training on several views per object reduces overfitting",
           "the views experiment (1 vs 10 views); per-view numbers not retrievable", "test accuracy, most views vs 1",
           read_views),
-    Claim("generalization", "generalization", "models generalise to unseen views of seen objects far better than to unseen objects",
+    Claim("generalization", "generalization",
+          "models generalise to unseen views of seen objects far better than to unseen objects",
           "the internal vs external generalisation experiment; numbers not retrievable", "internal - external accuracy",
           read_generalization),
     Claim("siren_negation", "augmentations", "weight-space augmentations improve test accuracy",
-          "the augmentation table; table not retrievable", "SIREN negation vs none", read_augmentation("siren_negation")),
+          "the augmentation table; table not retrievable", "SIREN negation vs none",
+          read_augmentation("siren_negation")),
     Claim("siren_bias", "augmentations", "SIREN-bias reported (second-hand, unverified) to hurt",
           "second-hand, unverified", "SIREN bias vs none", read_augmentation("siren_bias"), sign=-1),
     Claim("mixup", "mixup", "weight-space MixUp improves accuracy by up to 18 points", PAPER_SOURCE,
           "alignment MixUp vs none", read_mixup_helps),
-    Claim("alignment", "mixup", "alignment MixUp is the best variant", "the MixUp-variants experiment; table not retrievable",
+    Claim("alignment", "mixup", "alignment MixUp is the best variant",
+          "the MixUp-variants experiment; table not retrievable",
           "alignment vs the better of vanilla and random permutation", read_align_best),
     Claim("headline", "scaling", "MixUp gives up to +18 points, equivalent to ~10x more training data", PAPER_SOURCE,
-          "the largest MixUp gain over sizes, and the data it is worth", read_headline, size=(5.0, 20.0), unit="x data"),
+          "the largest MixUp gain over sizes, and the data it is worth", read_headline,
+          size=(5.0, 20.0), unit="x data"),
     Claim("contrastive", "contrastive", "weight-space augmentations give 5-10 points better downstream classification",
           PAPER_SOURCE, "linear probe: augmentation views vs noise-only views", read_contrastive, size=(5.0, 10.0)),
     Claim("shapes3d", "shapes3d", "augmentations help", "ModelNet40 in the augmentation table; table not retrievable",
@@ -226,7 +233,7 @@ def missing_cell(scale: str, experiment: str) -> dict:
 
 # %% ../nbs/09d_findings.ipynb #ba8c4f41
 def your_run(user: str | Path) -> dict | None:
-    "Your reproduction in `user` (data/results: run.json, <experiment>/results.json) shaped as a recorded run; None if none."
+    "Your reproduction in `user` (data/results: run.json, <experiment>/results.json) as a recorded run; None if none."
     user = Path(user)
     saved = {p.parent.name: json.loads(p.read_text()) for p in sorted(user.glob("*/results.json"))}
     held = {e: s["results"] for e, s in saved.items() if isinstance(s, dict) and "results" in s}
@@ -240,7 +247,7 @@ def your_run(user: str | Path) -> dict | None:
 
 # %% ../nbs/09d_findings.ipynb #6818e290
 def findings(results: str | Path | None = None, user: str | Path | None = None) -> list[dict]:
-    "One row per claim: each scale's newest recorded run in `results` (default `results/`) holding its experiment, judged."
+    "One row per claim: each scale's newest recorded run in `results` (default `results/`) that holds it, judged."
     root = Path(results) if results is not None else repo_root() / "results"
     covering = {e: runs_covering(e, root) for e in dict.fromkeys(c.experiment for c in CLAIMS)}
     found = {r["scale"] for rs in covering.values() for r in rs}
@@ -252,7 +259,8 @@ def findings(results: str | Path | None = None, user: str | Path | None = None) 
         cells = {s: judge(c, r) if r else missing_cell(s, c.experiment) for s, r in newest.items()}
         judged = [s for s in scales if "verdict" in cells[s]]
         if mine:
-            try: cells["yours"] = judge(c, mine) if experiment_results(mine, c.experiment) else {"text": "not in your run"}
+            held = experiment_results(mine, c.experiment) is not None
+            try: cells["yours"] = judge(c, mine) if held else {"text": "not in your run"}
             except ValueError as e: cells["yours"] = {"text": f"unreadable: {e}"}     # your files, not the record's
         rows.append({"claim": c.key, "experiment": c.experiment, "words": c.words, "source": c.source, "ours": c.ours,
                      "size": c.size, "unit": c.unit, "cells": cells,
@@ -273,7 +281,8 @@ def cell_text(c: dict) -> str:
 def verdict_text(v: dict) -> str:
     "The verdict column: the verdict in bold, then the deciding scale's numbers."
     if "verdict" not in v: return f"*{v['text']}*"
-    return f"**{v['verdict']}**<br>at `{v['scale']}`: {_num(v)}" + (f", {v['note']}" if v["note"] else "") + f", {v['at']}"
+    note = f", {v['note']}" if v["note"] else ""
+    return f"**{v['verdict']}**<br>at `{v['scale']}`: {_num(v)}{note}, {v['at']}"
 
 # %% ../nbs/09d_findings.ipynb #464f4d3a
 def _cell(s: str) -> str: return str(s).replace("|", "\\|").replace("\n", " ")
@@ -281,12 +290,13 @@ def _cell(s: str) -> str: return str(s).replace("|", "\\|").replace("\n", " ")
 def findings_markdown(rows: list[dict]) -> str:
     "The findings table in markdown, with the line that says how to read it."
     scales = list(rows[0]["cells"]) if rows else list(COLUMNS)
-    head = ["claim (the paper's words)", "source", *(f"`{s}`" if s != "yours" else "your run" for s in scales), "verdict"]
+    head = ["claim (the paper's words)", "source", *(f"`{s}`" if s != "yours" else "your run" for s in scales),
+            "verdict"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         claim = f"\"{r['words']}\"<br>ours: {r['ours']}"
-        lines.append("| " + " | ".join(_cell(x) for x in (claim, r["source"], *(cell_text(r["cells"][s]) for s in scales),
-                                                             verdict_text(r["verdict"]))) + " |")
+        cells = (claim, r["source"], *(cell_text(r["cells"][s]) for s in scales), verdict_text(r["verdict"]))
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
     note = ("Effects: test accuracy, mean over seeds, in points, with a 95% Student-t interval over the seeds "
             "(Bonferroni where a row picks the best of k); each scale's newest recorded run in `results/`; the verdict "
             "reads the largest scale with a run and states direction and size apart - the rule: "
@@ -330,6 +340,6 @@ def findings_section(records: str | Path | None, user: str | Path | None = None)
     "The home page's findings: a heading and the table from the recorded runs in `records` (and your run in `user`)."
     if records is None: return ""
     try: table = findings_markdown(findings(records, user))
-    except ValueError as e: table = f"*The findings table could not be made: {e}*\n"   # the rest of the site still builds
+    except ValueError as e: table = f"*The findings table could not be made: {e}*\n"   # the site still builds
     return ("### What holds: each claim of the paper, judged\n\n" + table +
             "\nThe rule, with examples: [Findings](09d_findings.ipynb).\n\n")

@@ -89,13 +89,14 @@ def list_runs(root: str | Path | None = None, experiment: str | None = None) -> 
 
 # %% ../nbs/09a_records.ipynb #612c6f78
 def experiment_results(run: dict, experiment: str) -> dict | list | None:
-    "Recorded run `run`'s numbers for `experiment`: its `results` if it is a run of it, a reproduction's entry for it, else None."
+    "Recorded run `run`'s numbers for `experiment`: its `results` if a run of it, a reproduction's entry, else None."
     if run["experiment"] == experiment: return run["results"]
-    held = run["results"].get("experiments") if run["experiment"] == "reproduce" and isinstance(run["results"], dict) else None
+    whole = run["experiment"] == "reproduce" and isinstance(run["results"], dict)
+    held = run["results"].get("experiments") if whole else None
     return held.get(experiment) if isinstance(held, dict) else None
 
 # %% ../nbs/09a_records.ipynb #36116be2
 def runs_covering(experiment: str, root: str | Path | None = None, scale: str | None = None) -> list[dict]:
-    "Recorded runs in `root` (default `results/`) that hold `experiment`'s numbers (`experiment_results`), newest first."
+    "Recorded runs in `root` (default `results/`) holding `experiment`'s numbers (`experiment_results`), newest first."
     runs = [r for r in list_runs(root) if experiment_results(r, experiment) is not None]
     return [r for r in reversed(runs) if scale in (None, r["scale"])]
