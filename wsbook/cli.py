@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")
     p.set_defaults(func=_cmd_bench)
     _add_site(sub)
+    _add_findings(sub)
     _add_train(sub)
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
                        description="Reproduce the paper's experiments at a scale: tiny (CI, minutes), smoke (default, <1 h on a 2-core CPU), medium (hours on a CPU, minutes on a GPU), large (the scaling experiment to 16,000 objects: hours on a CPU), paper (GPU).")
@@ -249,6 +250,39 @@ def main(argv=None):
         print(f"\n{interrupted_line(a, argv)}", file=sys.stderr); sys.exit(130)
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError, ArithmeticError) as e:
         print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
+
+# %% ../nbs/08_cli.ipynb #e2d538b0
+def _cmd_findings(a):
+    from wsbook.findings import findings, findings_json, findings_markdown, readme_block, write_readme
+    from wsbook.experiments import data_root
+    if a.readme and a.user: raise ValueError("--user with --readme: the README's table holds the recorded runs alone")
+    user = None if a.readme else Path(a.user) if a.user else data_root() / "results"
+    rows = findings(a.results, user if user is not None and user.is_dir() else None)
+    md = findings_markdown(rows)
+    print(md if a.format == "md" else findings_json(rows), end="" if a.format == "md" else "\n")
+    if not a.readme: return
+    if a.write:
+        done = "rewritten" if write_readme(a.readme, md) else "already up to date"
+        print(f"{a.readme}: findings table {done}", file=sys.stderr)
+    elif readme_block(a.readme) is None:
+        raise ValueError(f"{a.readme}: no findings markers; add them, then run with --write")
+    elif readme_block(a.readme) != md.strip("\n"):
+        fix = f"wsbook findings --readme {a.readme} --write"
+        print(f"{a.readme}: its findings table differs from this one; run `{fix}`", file=sys.stderr)
+        sys.exit(1)
+
+def _add_findings(sub):
+    p = sub.add_parser("findings", help="the findings table: each claim of the paper, judged on the recorded runs",
+                       description="Print one row per claim of the paper: a cell per scale from the newest "
+                                   "recorded run, and a verdict.")
+    p.add_argument("--results", default=None, help="recorded runs to read (default: the checkout's results/)")
+    p.add_argument("--user", default=None,
+                   help="your reproduction, a column of its own (default: data/results where it exists)")
+    p.add_argument("--format", default="md", choices=["md", "json"], help="markdown table (default) or JSON rows")
+    p.add_argument("--readme", default=None, metavar="PATH",
+                   help="check that README PATH carries this table (exit 1 if not)")
+    p.add_argument("--write", action="store_true", help="with --readme: rewrite the README's table in place")
+    p.set_defaults(func=_cmd_findings)
 
 # %% ../nbs/08_cli.ipynb #35605c9b
 def _pair(s: str, flag: str) -> tuple[int, int]:

@@ -226,10 +226,6 @@ def _command(r: dict) -> str | None:
     c = r.get("command") or r["params"].get("command")
     return c if isinstance(c, str) else None
 
-def _covers(r: dict, exp: str) -> bool:
-    "Whether recorded run `r` is of experiment `exp`: its `experiment`, or a whole reproduction listing `exp` in `params['experiments']`."
-    return r["experiment"] == exp or exp in (r["params"].get("experiments") if isinstance(r["params"].get("experiments"), list) else [])
-
 def _recorded_detail(p: Path, r: dict) -> str:
     cmd = f"Command: `{_cell(_command(r))}`\n\n" if _command(r) else ""
     return (f"### {r['name']}\n\nRecorded run `{p.name}` ([raw JSON]({p.name})) - {recorded_facts(r)}.\n\n{cmd}"
@@ -259,7 +255,8 @@ def _recorded_result(r: dict, exp: str) -> str:
 
 def recorded_section(runs: list[tuple[Path, dict]], exp: str, href: str = f"../{RECORDED_PAGE}/") -> str:
     "The section ending experiment `exp`'s page: its recorded runs, each labelled as one (files under `href`); '' when there are none."
-    mine = [(p, r) for p, r in runs if _covers(r, exp)]
+    from wsbook.records import experiment_results
+    mine = [(p, r) for p, r in runs if experiment_results(r, exp) is not None]
     if not mine: return ""
     part = lambda r: "" if r["experiment"] == exp else f", a `{r['experiment']}` run that includes `{exp}`"
     items = "".join(f"- **Recorded run [`{r['name']}`]({href}{p.name})** (not your run{part(r)}): {recorded_facts(r)}.{_recorded_result(r, exp)}\n" for p, r in mine)
@@ -316,5 +313,6 @@ def prepare_results(results, dest, records=None, root=None) -> list[str]:
         for f in d.iterdir():
             if f.name not in keep: (shutil.rmtree if f.is_dir() else Path.unlink)(f)
     page = prepare_recorded(runs, dest, len(exps) + 1, rec_src)
-    _write(dest / "summary.md", summary_markdown(results, {e: f"results/{e}/{e}.ipynb" for e in exps}, source, f"results/{page}" if runs else None))
+    from wsbook.findings import findings_section
+    _write(dest / "summary.md", findings_section(records, results) + summary_markdown(results, {e: f"results/{e}/{e}.ipynb" for e in exps}, source, f"results/{page}" if runs else None))
     return exps

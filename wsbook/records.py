@@ -12,7 +12,8 @@ import wsbook
 from .device import device_info
 
 # %% auto #0
-__all__ = ['RUN_FORMAT', 'RUN_VERSION', 'RUN_FIELDS', 'repo_root', 'git_state', 'record_run', 'load_run', 'list_runs']
+__all__ = ['RUN_FORMAT', 'RUN_VERSION', 'RUN_FIELDS', 'repo_root', 'git_state', 'record_run', 'load_run', 'list_runs',
+           'experiment_results', 'runs_covering']
 
 # %% ../nbs/09a_records.ipynb #7c0135f5
 RUN_FORMAT, RUN_VERSION = "wsbook-recorded-run", 1
@@ -92,3 +93,17 @@ def list_runs(root: str | Path | None = None, experiment: str | None = None) -> 
     root = Path(root) if root is not None else repo_root() / "results"
     runs = [load_run(p) for p in sorted(root.glob("*.json"))] if root.is_dir() else []
     return sorted((r for r in runs if experiment in (None, r["experiment"])), key=lambda r: r["date"])
+
+# %% ../nbs/09a_records.ipynb #612c6f78
+def experiment_results(run: dict, experiment: str) -> dict | list | None:
+    "Recorded run `run`'s numbers for `experiment`: its `results` if a run of it, a reproduction's entry, else None."
+    if run["experiment"] == experiment: return run["results"]
+    whole = run["experiment"] == "reproduce" and isinstance(run["results"], dict)
+    held = run["results"].get("experiments") if whole else None
+    return held.get(experiment) if isinstance(held, dict) else None
+
+# %% ../nbs/09a_records.ipynb #36116be2
+def runs_covering(experiment: str, root: str | Path | None = None, scale: str | None = None) -> list[dict]:
+    "Recorded runs in `root` (default `results/`) holding `experiment`'s numbers (`experiment_results`), newest first."
+    runs = [r for r in list_runs(root) if experiment_results(r, experiment) is not None]
+    return [r for r in reversed(runs) if scale in (None, r["scale"])]
