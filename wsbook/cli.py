@@ -260,6 +260,9 @@ def _cmd_findings(a):
     rows = findings(a.results, user if user is not None and user.is_dir() else None)
     md = findings_markdown(rows)
     print(md if a.format == "md" else findings_json(rows), end="" if a.format == "md" else "\n")
+    if a.figure:
+        from wsbook.findings import headline_figure
+        print(f"{headline_figure(a.figure, a.results)}: the headline figure", file=sys.stderr)
     if not a.readme: return
     if a.write:
         done = "rewritten" if write_readme(a.readme, md) else "already up to date"
@@ -282,6 +285,8 @@ def _add_findings(sub):
     p.add_argument("--readme", default=None, metavar="PATH",
                    help="check that README PATH carries this table (exit 1 if not)")
     p.add_argument("--write", action="store_true", help="with --readme: rewrite the README's table in place")
+    p.add_argument("--figure", default=None, metavar="PNG",
+                   help="also draw the headline figure (the largest recorded scaling curve) into PNG")
     p.set_defaults(func=_cmd_findings)
 
 # %% ../nbs/08_cli.ipynb #35605c9b

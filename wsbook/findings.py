@@ -20,7 +20,7 @@ __all__ = ['LEVEL', 'CLAIMS', 'COLUMNS', 'README_START', 'README_END', 'diff_int
            'Reading', 'scale_field', 'read_views', 'read_generalization', 'read_augmentation', 'read_mixup_helps',
            'read_align_best', 'read_headline', 'read_contrastive', 'read_3d', 'Claim', 'judge', 'missing_cell',
            'your_run', 'findings', 'cell_text', 'verdict_text', 'findings_markdown', 'findings_json', 'readme_block',
-           'write_readme', 'findings_section']
+           'write_readme', 'findings_section', 'headline_figure']
 
 # %% ../nbs/09d_findings.ipynb #f17e42ef
 LEVEL = 0.95
@@ -343,3 +343,34 @@ def findings_section(records: str | Path | None, user: str | Path | None = None)
     except ValueError as e: table = f"*The findings table could not be made: {e}*\n"   # the site still builds
     return ("### What holds: each claim of the paper, judged\n\n" + table +
             "\nThe rule, with examples: [Findings](09d_findings.ipynb).\n\n")
+
+# %% ../nbs/09d_findings.ipynb #89d354bc
+def headline_figure(out: str | Path, results: str | Path | None = None) -> Path:
+    "Draw the newest largest-scale recorded scaling curve (accuracy vs training objects, per arm) into PNG `out`."
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from wsbook.style import figure_style
+    runs = runs_covering("scaling", results)
+    if not runs: raise ValueError(f"{results or 'results/'}: no recorded run holds the scaling experiment")
+    order = list(SCALES)
+    run = max(runs, key=lambda r: order.index(r["scale"]) if r["scale"] in order else -1)
+    acc = experiment_results(run, "scaling")["acc"]
+    figure_style()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sizes = sorted({int(k.split("|")[0]) for k in acc})
+    for arm in dict.fromkeys(k.split("|")[1] for k in acc):
+        ys = [100 * np.asarray(acc[f"{n}|{arm}"], float) for n in sizes]
+        sd = [y.std(ddof=1) if len(y) > 1 else 0.0 for y in ys]
+        ax.errorbar(sizes, [y.mean() for y in ys], yerr=sd, marker="o", capsize=3,
+                    label="no augmentation" if arm == "none" else arm)
+    ax.set(xscale="log", xlabel="training objects (log scale)", ylabel="test accuracy (%)",
+           title=f"Data scaling at {run['scale']} (recorded run {run['name']})")
+    ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    ax.minorticks_off()
+    ax.legend(fontsize=8)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return out
