@@ -1,4 +1,4 @@
-"""The findings table (`wsbook findings`, nbs/09d_findings.ipynb): the README carries what the command prints, the
+"""The findings table (`wsbook findings`, nbs/09h_findings.ipynb): the README carries what the command prints, the
 command reads the newest recorded run per scale, and its verdicts keep the rule (an interval that crosses zero never
 holds; a censored data-equivalence factor is shown as the bound it is)."""
 import contextlib, io, json, math, shutil
