@@ -19,6 +19,9 @@ def test_cli_train_writes_metrics_and_a_safetensors_checkpoint(store, tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr[-2000:]
     m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    # a person reads a summary: the test accuracy in %, the selected epoch, where the files are
+    assert r.stdout.startswith(f"test accuracy {100 * m['test_acc']:.1f}% ") and f"at epoch {m['best_epoch'] + 1} of 3" in r.stdout, r.stdout
+    assert f"{tmp_path / 'run'}: metrics.json" in r.stdout
     assert {"test_acc", "val_acc", "best_epoch", "config", "history"} <= m.keys() and len(m["history"]) == 3
     assert m["config"]["aug"] == "translate,gaussian_noise" and m["config"]["mixup"] == "vanilla"
     assert m["test_acc"] == m["history"][m["best_epoch"]]["test_acc"]
@@ -27,10 +30,19 @@ def test_cli_train_writes_metrics_and_a_safetensors_checkpoint(store, tmp_path):
     again = subprocess.run(wsbook_cmd() + ["train", str(store), "--model", "mlp", "--epochs", "3", "--device", "cpu", "--out", str(tmp_path / "run")],
                            capture_output=True, text=True)
     assert again.returncode == 2 and "pass --resume" in again.stderr
+    js = subprocess.run(wsbook_cmd() + ["train", str(store), "--model", "mlp", "--epochs", "1", "--device", "cpu", "--out", str(tmp_path / "j"),
+                                        "--json"], capture_output=True, text=True)
+    assert js.returncode == 0, js.stderr[-2000:]
+    line = json.loads(js.stdout.strip().splitlines()[-1])           # --json: one line a script parses
+    assert line["test_acc"] == json.loads((tmp_path / "j" / "metrics.json").read_text())["test_acc"] and line["best_epoch"] == 0
 
 def test_cli_train_rejects_unknown_names(store, tmp_path):
     r = subprocess.run(wsbook_cmd() + ["train", str(store), "--aug", "translate,warp", "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert r.returncode == 2 and "unknown augmentation 'warp'; valid names:" in r.stderr and "siren_negation" in r.stderr
+    r = subprocess.run(wsbook_cmd() + ["train", str(store), "--aug", "translate,siren_negaton", "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown augmentation 'siren_negaton'; did you mean 'siren_negation'? valid names:" in r.stderr, r.stderr
+    r = subprocess.run(wsbook_cmd() + ["train", str(store), "--model", "dsw", "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown model 'dsw'; did you mean 'dws'? valid models: mlp, dws" in r.stderr, r.stderr
 
 def _free_port():
     with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]

@@ -16,6 +16,7 @@ from torch import Tensor
 from scipy.special import betaincinv
 from .weights import WeightSpace
 from .device import resolve_device, synchronize, grow
+from .names import unknown_name
 from .inr import init_siren
 from .align import weight_matching, align_dataset, fast_permute, first_layer_costs, solve_seconds
 
@@ -346,7 +347,7 @@ COMBINE = "translate,gaussian_noise,siren_negation,mixup_align"
 def get_augmentation(name: str, **kwargs) -> Augmentation:
     "Build the augmentation registered as `name` with non-default `kwargs`."
     if name not in AUGMENTATIONS:
-        raise ValueError(f"unknown augmentation {name!r}; valid names: {', '.join(AUGMENTATIONS)}")
+        raise ValueError(unknown_name("augmentation", name, AUGMENTATIONS, "names"))
     return AUGMENTATIONS[name](**kwargs)
 
 class Pipeline:

@@ -10,10 +10,11 @@ import argparse, json, math, os, platform, shlex, sys, time
 from pathlib import Path
 import torch
 import wsbook
+from .names import unknown_name
 
 # %% auto #0
-__all__ = ['RANGES', 'env_record', 'bench_records', 'build_parser', 'main', 'check_ranges', 'subparser', 'typed_flags',
-           'fit_from_job', 'interrupted_line']
+__all__ = ['RANGES', 'env_record', 'bench_records', 'HelpFormatter', 'train_summary', 'contrastive_summary', 'build_parser',
+           'main', 'check_ranges', 'subparser', 'typed_flags', 'fit_from_job', 'interrupted_line']
 
 # %% ../nbs/08_cli.ipynb #ca31d19a
 def _cmd_fit(a):
@@ -48,14 +49,16 @@ def _cmd_train(a):
                       train_objects=a.train_objects, eval_unseen=a.eval_unseen, seed=a.seed, device=a.device, amp=not a.no_amp,
                       model_kwargs=json.loads(a.model_kwargs) if a.model_kwargs else {})
     m = train(a.dir, cfg, out=a.out, resume=a.resume)
-    print(json.dumps({k: m[k] for k in ("test_acc", "val_acc", "best_epoch", "unseen_view_acc", "seconds")}))
+    if a.json: print(json.dumps({k: m[k] for k in ("test_acc", "val_acc", "best_epoch", "unseen_view_acc", "seconds")}))
+    else: print(train_summary(m, a.out))
 
 def _cmd_contrastive(a):
     from wsbook.train import ContrastiveConfig, train_contrastive
     cfg = ContrastiveConfig(model=a.model, aug=a.aug, mixup=a.mixup, epochs=a.epochs, batch_size=a.batch_size,
                             optimizer=a.optimizer, standardize=a.standardize, seed=a.seed, device=a.device)
     m = train_contrastive(a.dir, cfg, out=a.out)
-    print(json.dumps({"test_acc": m["test_acc"], "val_acc": m["val_acc"], "seconds": m["seconds"]}))
+    if a.json: print(json.dumps({"test_acc": m["test_acc"], "val_acc": m["val_acc"], "seconds": m["seconds"]}))
+    else: print(contrastive_summary(m, a.out))
 
 def _cmd_reproduce(a):
     from wsbook.reproduce import reproduce
@@ -117,7 +120,7 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
             yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
             yield from _dws_records(quick, dev, batch)
         elif w == "dws": yield from _dws_records(quick, dev, batch)
-        else: raise ValueError(f"unknown benchmark {w!r}; valid: fit, augment, train, dws")
+        else: raise ValueError(unknown_name("benchmark", w, ("fit", "augment", "train", "dws"), ""))
 
 def _cmd_bench(a):
     images = _bench_images(root=a.root) if "fit" in a.what else None
@@ -128,11 +131,43 @@ def _cmd_bench(a):
         params = {"command": "wsbook bench " + " ".join(a.what) + (" --quick" if a.quick else ""), "what": a.what, "quick": a.quick}
         print(record_run(a.record, "bench", "bench", params, lines, time.time() - t0, a.device), file=sys.stderr)
 
+# %% ../nbs/08_cli.ipynb #5467bda5
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    "argparse's formatter with '(default: X)' after each help, unless X is None, False or '' or the help names its default."
+    def _get_help_string(self, action):
+        h, d = action.help or "", action.default
+        if any(d is x for x in (None, False, argparse.SUPPRESS)) or d == "" or "default" in h: return h
+        return super()._get_help_string(action)
+
+# %% ../nbs/08_cli.ipynb #2b755322
+def train_summary(m: dict, out) -> str:
+    "The lines `wsbook train` ends with: test accuracy (%) at the selected epoch and step, then where its files are."
+    from wsbook.train import steps_per_epoch
+    pct = lambda x: "-" if x is None else f"{100 * x:.1f}%"
+    e = m["best_epoch"]
+    step = steps_per_epoch(m["data"]["train_inrs"], m["config"]["batch_size"]) * (e + 1)
+    lines = [f"test accuracy {pct(m['test_acc'])} (validation {pct(m['val_acc'])}) at epoch {e + 1} of {m['epochs']}, "
+             f"step {step:,}, the best on validation"]
+    if m.get("unseen_view_acc") is not None:
+        lines.append(f"unseen views of training objects {pct(m['unseen_view_acc'])}")
+    lines.append(f"{out}: metrics.json (every epoch, the config), best.safetensors (the selected weights), "
+                 f"checkpoint.safetensors (--resume); {m['seconds']:.0f} s")
+    return "\n".join(lines)
+
+# %% ../nbs/08_cli.ipynb #30d1a1a8
+def contrastive_summary(m: dict, out) -> str:
+    "The lines `wsbook contrastive` ends with: the linear probe's test accuracy (%), the pre-training, its file."
+    pct = lambda x: "-" if x is None else f"{100 * x:.1f}%"
+    return (f"linear-probe test accuracy {pct(m['test_acc'])} (validation {pct(m['val_acc'])}, probe epoch "
+            f"{m['probe']['epoch'] + 1}) after {m['epochs']} pre-training epochs ({m['optimizer_steps']:,} steps)\n"
+            f"{out}: metrics.json (the loss per epoch, the probe, the config); {m['seconds']:.0f} s")
+
 # %% ../nbs/08_cli.ipynb #24d3d1f4
 def _add_fit(sub):
+    from wsbook.data import SOURCES
     p = sub.add_parser("fit", help="fit an INR dataset (a store) from a source",
                        description="Fit K SIREN views per object of SOURCE into the INR store DIR (resumable).")
-    p.add_argument("source", nargs="?", help="(not needed with --resume: job.json has it) digits | mnist5k | fmnist | cifar10 | shapes3d | modelnet40 | modelnet10")
+    p.add_argument("source", nargs="?", help=f"one of {', '.join(SOURCES)} (not needed with --resume: job.json has it)")
     p.add_argument("--out", required=True, help="store directory to write")
     p.add_argument("--root", default=None, help="folder with the source's files (fmnist, cifar10, modelnet40, modelnet10)")
     p.add_argument("--views", type=int, default=1, help="INRs per object, each from another random init")
@@ -141,8 +176,8 @@ def _add_fit(sub):
     p.add_argument("--recipe", default="paper", choices=["paper", "wsbook", "siren"], help="INR init + fitting recipe (paper: DWSNets' INR; wsbook: wsbook's earlier recipe; siren: the original SIREN init)")
     p.add_argument("--hidden", type=int, nargs="+", default=[32, 32], help="hidden layer widths")
     p.add_argument("--steps", type=int, default=None, help="step budget per INR (default: the recipe's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0, help="seed of the splits and of every INR's init")
+    p.add_argument("--device", default="auto", help="auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--chunk", type=int, default=None, help="INRs fitted together (default: measured)")
     p.add_argument("--shard-size", type=int, default=1024, help="INRs per shard file")
     p.add_argument("--resume", action="store_true", help="finish (or add views to) an interrupted job in --out")
@@ -178,9 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="cmd", required=True)
     _add_fit(sub)
     _add_formats(sub)
-    p = sub.add_parser("info", help="summarise an INR store"); p.add_argument("dir"); p.set_defaults(func=_cmd_info)
-    p = sub.add_parser("bench", help="print benchmark figures as JSON lines")
-    p.add_argument("what", nargs="+", choices=["fit", "augment", "train", "dws"]); p.add_argument("--quick", action="store_true")
+    p = sub.add_parser("info", help="summarise an INR store",
+                       description="Summarise the INR store DIR from its manifest: source, splits, views, architecture, "
+                                   "fit quality.")
+    p.add_argument("dir", help="the store (a folder with manifest.json)"); p.set_defaults(func=_cmd_info)
+    p = sub.add_parser("bench", help="print benchmark figures as JSON lines",
+                       description="Measure fitting, augmentation and training speed on --device; one JSON line per "
+                                   "figure, the machine first.")
+    p.add_argument("what", nargs="+", choices=["fit", "augment", "train", "dws"],
+                   help="the benchmarks to run, in order")
+    p.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (seconds, not minutes)")
     p.add_argument("--record", default=None, metavar="NAME", help="also keep the figures as the recorded run results/NAME.json")
     p.add_argument("--device", default="auto", help="where to measure: auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--root", default=None, help="folder with Fashion-MNIST's idx files for the fit benchmark (default: Debian's package)")
@@ -188,13 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_site(sub)
     _add_findings(sub)
     _add_train(sub)
+    from wsbook.scales import SCALES
+    from wsbook.experiments import EXPERIMENTS
     p = sub.add_parser("reproduce", help="fit the data and run every experiment notebook (papermill)",
                        description="Reproduce the paper's experiments at a scale: tiny (CI, minutes), smoke (default, <1 h on a 2-core CPU), medium (hours on a CPU, minutes on a GPU), large (the scaling experiment to 16,000 objects: hours on a CPU), paper (GPU).")
-    p.add_argument("--scale", default="smoke", choices=["tiny", "smoke", "medium", "large", "paper"]); p.add_argument("--device", default="auto")
+    p.add_argument("--scale", default="smoke", choices=list(SCALES), help="how large: data, epochs, seeds (see above)")
+    p.add_argument("--device", default="auto", help="auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--root", default=None, help="data folder (default ./data)")
-    p.add_argument("--only", default=None, help="comma-separated experiments to run (default: all)")
+    p.add_argument("--only", default=None,
+                   help=f"comma-separated experiments to run, of {', '.join(EXPERIMENTS)} (default: all)")
     p.add_argument("--record", default=None, metavar="NAME", help="at the end, keep the run as the recorded run results/NAME.json")
     p.set_defaults(func=_cmd_reproduce)
+    for p in sub.choices.values(): p.formatter_class = HelpFormatter
     return ap
 
 def _add_recipe_flags(p):
@@ -204,38 +251,62 @@ def _add_recipe_flags(p):
     p.add_argument("--standardize", default="entry", choices=list(STANDARDIZE),
                    help="input standardisation: per weight entry (the authors'), per layer tensor, or none")
 
+def _add_model_flags(p, aug: str):
+    "--model and --aug, listing the registries' names (an unknown one is answered with the nearest: `unknown_name`)."
+    from wsbook.models import MODELS
+    from wsbook.augment import AUGMENTATIONS
+    p.add_argument("--model", default="dws", metavar="NAME",
+                   help=f"the weight-space model, one of {', '.join(MODELS)} "
+                        "(dws: the authors' DWS; dws_wsbook: wsbook's fused one)")
+    p.add_argument("--aug", default=aug, metavar="NAME[,NAME...]",
+                   help=f"augmentations, comma-separated, of: {', '.join(AUGMENTATIONS)}"
+                        + ("" if aug else " (default: none)"))
+
 def _add_train(sub):
     from wsbook.train import MIXUPS, PARTNERS, SELECT
-    p = sub.add_parser("train", help="train a weight-space classifier on an INR store")
+    p = sub.add_parser("train", help="train a weight-space classifier on an INR store",
+                       description="Train a weight-space model to classify the INRs of store DIR, with augmentations "
+                                   "and MixUp; the epoch with the best validation accuracy is kept (resumable).")
     p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
-    p.add_argument("--model", default="dws", help="mlp | dws (the authors' DWS model) | dws_wsbook (wsbook's fused DWS model) | nfn | gnn | transformer")
-    p.add_argument("--aug", default="", help="augmentations, comma-separated registry names (e.g. translate,siren_negation)")
+    _add_model_flags(p, "")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
-    p.add_argument("--mixup", default=None, choices=list(MIXUPS))
+    p.add_argument("--mixup", default=None, choices=list(MIXUPS),
+                   help="MixUp of two training INRs and their labels (default: none)")
     p.add_argument("--steps", type=int, default=None, help="optimizer-step budget (whole epochs until it is reached; overrides --epochs)")
     p.add_argument("--mixup-partner", default="all_views", choices=list(PARTNERS),
                    help="all_views: any training INR, unaugmented (the authors'); batch: another sample of the batch")
     p.add_argument("--select", default="last", choices=list(SELECT),
                    help="on equal validation accuracy keep the later epoch (last: the authors' >=) or the earlier (first)")
-    p.add_argument("--epochs", type=int, default=200); p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--lr", type=float, default=1e-3); p.add_argument("--weight-decay", type=float, default=5e-4)
+    p.add_argument("--epochs", type=int, default=200, help="passes over the training INRs")
+    p.add_argument("--batch-size", type=int, default=256, help="INRs per optimizer step")
+    p.add_argument("--lr", type=float, default=1e-3, help="learning rate")
+    p.add_argument("--weight-decay", type=float, default=5e-4, help="L2 penalty (adam) or decoupled decay (adamw)")
     p.add_argument("--warmup", type=int, default=0, help="linear warm-up steps")
     p.add_argument("--train-views", type=int, default=1, help="views per training object (val/test use one)")
     p.add_argument("--train-objects", type=int, default=None, help="use this many training objects (seeded subset)")
     p.add_argument("--eval-unseen", action="store_true", help="also score the first held-out view of the training objects (internal generalisation)")
-    p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
+    p.add_argument("--seed", type=int, default=0, help="seed of init, batch order and augmentations")
+    p.add_argument("--device", default="auto", help="auto (the GPU if there is one), cpu, cuda, cuda:N")
     p.add_argument("--no-amp", action="store_true", help="no bfloat16 autocast on CUDA")
     _add_recipe_flags(p)
     p.add_argument("--model-kwargs", default=None, help='JSON of model knobs, e.g. \'{"hidden": 32}\'')
     p.add_argument("--resume", action="store_true", help="continue from RUN/checkpoint.safetensors")
+    p.add_argument("--json", action="store_true", help="print the scores as one JSON line instead of the summary")
     p.set_defaults(func=_cmd_train)
-    p = sub.add_parser("contrastive", help="contrastive pre-training with weight-space views + linear probe")
-    p.add_argument("dir"); p.add_argument("--out", required=True); p.add_argument("--model", default="dws")
-    p.add_argument("--aug", default="translate,rotate,scale,siren_negation,gaussian_noise,dropout")
-    p.add_argument("--mixup", default=None, choices=["vanilla", "perm", "align"])
-    p.add_argument("--epochs", type=int, default=20); p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--seed", type=int, default=0); p.add_argument("--device", default="auto")
+    p = sub.add_parser("contrastive", help="contrastive pre-training with weight-space views + linear probe",
+                       description="Pre-train a weight-space encoder on the INR store DIR with two augmented views "
+                                   "per INR "
+                                   "(SimCLR loss), then score a linear probe on its frozen features.")
+    p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json)")
+    _add_model_flags(p, "translate,rotate,scale,siren_negation,gaussian_noise,dropout")
+    p.add_argument("--mixup", default=None, choices=["vanilla", "perm", "align"],
+                   help="also mix each view with a partner of the batch (default: none)")
+    p.add_argument("--epochs", type=int, default=20, help="pre-training passes over the training INRs")
+    p.add_argument("--batch-size", type=int, default=256, help="INRs per optimizer step")
+    p.add_argument("--seed", type=int, default=0, help="seed of init, batch order and augmentations")
+    p.add_argument("--device", default="auto", help="auto (the GPU if there is one), cpu, cuda, cuda:N")
     _add_recipe_flags(p)
+    p.add_argument("--json", action="store_true", help="print the scores as one JSON line instead of the summary")
     p.set_defaults(func=_cmd_contrastive)
 
 def main(argv=None):
@@ -332,12 +403,17 @@ def _add_formats(sub):
     p.set_defaults(func=_cmd_import)
     p = sub.add_parser("export", help="write a store in a published layout, for the authors' code",
                        description="Write the INR store STORE into DIR in FORMAT's layout (state dicts of plain tensors + its splits file).")
-    p.add_argument("store"); p.add_argument("--format", required=True, choices=list(FORMATS)); p.add_argument("--out", required=True)
+    p.add_argument("store", help="the INR store to export")
+    p.add_argument("--format", required=True, choices=list(FORMATS), help="the layout: " + ", ".join(FORMATS))
+    p.add_argument("--out", required=True, help="folder to write (the dataset folder the authors' code reads)")
     p.set_defaults(func=_cmd_export)
     p = sub.add_parser("check", help="verify a store's shards and render every INR against its source image",
                        description="Check every shard against its sha256, render every INR, and measure PSNR against the source images where known.")
-    p.add_argument("store"); p.add_argument("--images", default=None, help="folder of the source images (MNIST/CIFAR-10 idx or batches)")
-    p.add_argument("--limit", type=int, default=None, help="render the first N INRs only"); p.add_argument("--no-figure", action="store_true")
+    p.add_argument("store", help="the INR store to check")
+    p.add_argument("--images", default=None, help="folder of the source images (MNIST/CIFAR-10 idx or batches)")
+    p.add_argument("--limit", type=int, default=None, help="render the first N INRs only (default: all)")
+    p.add_argument("--no-figure", action="store_true",
+                   help="do not draw STORE/check.png, the gallery of rendered INRs beside their images")
     p.add_argument("--device", default="auto", help="where the INRs are rendered")
     p.set_defaults(func=_cmd_check)
 

@@ -18,6 +18,7 @@ from safetensors import SafetensorError, safe_open
 from tqdm.auto import tqdm
 import wsbook
 from .weights import WeightSpace, Sine
+from .names import unknown_name
 from .inr import Recipe, get_recipe, make_grid, SirenModule
 from .fit import fit_inrs, inr_seeds, resolve_device, pick_chunk
 
@@ -178,7 +179,7 @@ SOURCES = {"digits": lambda root=None, limit=None: load_digits_source(),
 
 def load_source(name: str, root: str | Path | None = None, limit: int | None = None):
     "Load a registered source by name (`root` for sources read from a folder, `limit` for generated ones)."
-    if name not in SOURCES: raise ValueError(f"unknown source {name!r}; valid sources: {', '.join(SOURCES)}")
+    if name not in SOURCES: raise ValueError(unknown_name("source", name, SOURCES))
     return SOURCES[name](root=root, limit=limit)
 
 # %% ../nbs/03_data.ipynb #3fe9343e
@@ -338,7 +339,7 @@ def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None,
     counts = counts or default_counts(source.pool, limit)
     split = assign_splits(source.pool, counts, seed)
     if shapes:
-        if loss not in ("mse", "bce"): raise ValueError(f"unknown loss {loss!r}; valid: mse, bce")
+        if loss not in ("mse", "bce"): raise ValueError(unknown_name("loss", loss, ("mse", "bce"), ""))
         steps = SHAPE_FIT["steps"] if steps is None else steps; target = None
         fitp = {"loss": loss, "level": 0.5 if loss == "mse" else 0.0, "points": points or SHAPE_FIT["points"],
                 "held_out": held_out or SHAPE_FIT["held_out"], "near_surface_frac": SHAPE_FIT["near_surface_frac"],
@@ -437,7 +438,7 @@ class INRDataset:
     def n_classes(self) -> int: return len(self.classes)
     def indices(self, split: str, views: int | None = None) -> Tensor:
         "Indices of the INRs of `split` (views `0..views-1`; all views if None), ordered by view then object."
-        if split not in SPLITS: raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
+        if split not in SPLITS: raise ValueError(unknown_name("split", split, SPLITS, ""))
         m = self.split == SPLITS.index(split)
         if views is not None:
             if views > self.manifest["views"]: raise ValueError(f"asked for {views} views but the store has {self.manifest['views']}")

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from .weights import WeightSpace
+from .names import unknown_name
 from .nets import WSModel, mlp_head, attention, fast_dropout
 
 # %% auto #0
@@ -590,7 +591,7 @@ class NPLayer(nn.Module):
     "NFN's NP (all neurons permutable, with learned i/o embeddings) or HNP (hidden neurons only) linear layer."
     def __init__(self, sizes: Sequence[int], c_in: int, c_out: int, mode: str = "NP"):
         super().__init__()
-        if mode not in ("NP", "HNP"): raise ValueError(f"unknown NFN mode {mode!r}; valid: NP, HNP")
+        if mode not in ("NP", "HNP"): raise ValueError(unknown_name("NFN mode", mode, ("NP", "HNP"), ""))
         self.mode, self.sizes = mode, tuple(sizes)
         self.map = EquivariantMap(sizes, c_in, c_out, fixed_io=(mode == "HNP"), reduction="mean", set_layer="linear")
         if mode == "NP":

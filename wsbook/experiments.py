@@ -15,6 +15,7 @@ from .scales import *
 from .runs import *
 from .stats import *
 from .scales import Scale, get_scale
+from .names import unknown_name
 from .runs import StoreSpec, store_spec, fit_spec, arm_config, views_config, run_many, results_dir
 from .train import ContrastiveConfig
 from .records import repo_root
@@ -224,7 +225,7 @@ def prepare_stores(name: str, scale, root=None, device: str = "auto", dataset: s
 # %% ../nbs/09_experiments.ipynb #71ac72c3
 def run_experiment(name: str, scale, stores: dict, root=None, device: str = "auto", **params) -> dict:
     "Train (or read from the run cache) every run of experiment `name` at `scale` on `stores`: {key: metrics}."
-    if name not in REGISTRY: raise ValueError(f"unknown experiment {name!r}; valid: {', '.join(REGISTRY)}")
+    if name not in REGISTRY: raise ValueError(unknown_name("experiment", name, REGISTRY, ""))
     e = REGISTRY[name]
     plan = e.plan(scale, device, **params)
     done = run_many(e.cache or name, [c for c, _ in plan.values()], [stores[st] for _, st in plan.values()], root)

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 from .weights import WeightSpace
+from .names import unknown_name
 from .inr import Recipe, get_recipe, init_siren, siren_forward, make_grid
 
 # %% auto #0
@@ -167,7 +168,7 @@ def fit_inrs(coords: Tensor, targets: Tensor, sizes: Sequence[int], seeds, recip
              device: str = "auto", pbar=None) -> FitResult:
     "Fit one INR per row of `targets` (N, P, out) at `coords` ((P, d) or (N, P, d)), seeded by `seeds`."
     r, dev = get_recipe(recipe), resolve_device(device); keep_freed_memory()
-    if loss not in LOSSES: raise ValueError(f"unknown loss {loss!r}; valid: {', '.join(LOSSES)}")
+    if loss not in LOSSES: raise ValueError(unknown_name("loss", loss, LOSSES, ""))
     steps = r.steps if steps is None else steps
     target = (r.target_psnr if loss == "mse" else math.inf) if target is None else target
     N, P, d_out = targets.shape

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 import wsbook
 from .weights import WeightSpace
+from .names import unknown_name
 from .inr import Draw, render, psnr
 from .fit import resolve_device
 from .data import (SPLITS, FMNIST_CLASSES, FMNIST_DEFAULT_ROOT, CIFAR10_CLASSES, STORE_FORMAT, STORE_VERSION,
@@ -97,7 +98,7 @@ FORMATS = {
 
 def get_format(name: str) -> Format:
     "Look a format up by name (an unknown name lists the valid ones)."
-    if name not in FORMATS: raise ValueError(f"unknown INR dataset format {name!r}; valid formats: {', '.join(FORMATS)}")
+    if name not in FORMATS: raise ValueError(unknown_name("INR dataset format", name, FORMATS, "formats"))
     return FORMATS[name]
 
 def formats_table(fields=("layout", "keys", "label", "objects", "splits", "views", "grid", "out_offset", "pixel_range")):
@@ -466,7 +467,7 @@ def import_dataset(fmt: str, src, out, splits=None, skip_bad: bool = False, imag
     st = side.get("store", {})
     if fmt != "nfn": source, classes, shape, channels = _SOURCES[fmt]
     elif dataset or not st:
-        if dataset is not None and dataset not in NFN_DATASETS: raise ValueError(f"unknown NFN dataset {dataset!r}; valid: {', '.join(NFN_DATASETS)}")
+        if dataset is not None and dataset not in NFN_DATASETS: raise ValueError(unknown_name("NFN dataset", dataset, NFN_DATASETS, ""))
         source, classes, shape, channels = NFN_DATASETS[dataset or nfn_dataset(src)]
     else: source, classes, shape, channels = (st[k] for k in ("source", "classes", "shape", "channels"))
     classes, source, shape, channels = st.get("classes", classes), st.get("source", source), st.get("shape", shape), st.get("channels", channels)

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from .weights import WeightSpace
 from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES, keep_freed_memory
+from .names import unknown_name
 from .nets import WSModel, MLPNet, TransformerNet
 from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
@@ -31,7 +32,7 @@ def model_knobs(name: str) -> dict:
 
 def get_model(name: str) -> type[WSModel]:
     "Look a model class up by name (an unknown name lists the valid ones)."
-    if name not in MODELS: raise ValueError(f"unknown model {name!r}; valid models: {', '.join(MODELS)}")
+    if name not in MODELS: raise ValueError(unknown_name("model", name, MODELS))
     return MODELS[name]
 
 def make_model(name: str, sizes: Sequence[int], n_out: int, **knobs) -> WSModel:

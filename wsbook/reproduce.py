@@ -13,17 +13,27 @@ from typing import Sequence
 import torch
 import wsbook
 from .scales import Scale, get_scale
+from .names import unknown_name
 from .runs import data_root, results_dir, run_threads
 from .experiments import EXPERIMENTS, REGISTRY, available, experiments_dir, prepare_data
 from .device import pinned_threads
 from .records import git_state, record_run, repo_root
 
 # %% auto #0
-__all__ = ['TIME_FORMAT', 'terminal_text', 'clean_outputs', 'clean_notebook', 'write_summary', 'machine_info', 'earlier_pieces',
-           'Heartbeat', 'speed_probe', 'reproduce', 'record_reproduction']
+__all__ = ['TIME_FORMAT', 'kernel_options', 'terminal_text', 'clean_outputs', 'clean_notebook', 'write_summary', 'machine_info',
+           'earlier_pieces', 'Heartbeat', 'speed_probe', 'reproduce', 'record_reproduction']
 
 # %% ../nbs/09f_reproduce.ipynb #1a2f594b
 _WIDGET = "application/vnd.jupyter.widget-view+json"
+
+# %% ../nbs/09f_reproduce.ipynb #2208bcaf
+def kernel_options() -> dict:
+    "papermill keyword arguments that encrypt the kernel's channels with CurveZMQ where jupyter_client and pyzmq support it."
+    import zmq
+    from jupyter_client import KernelManager
+    from traitlets.config import Config
+    if not zmq.has("curve") or "transport_encryption" not in KernelManager.class_traits(): return {}
+    return {"config": Config({"KernelManager": {"transport_encryption": "auto"}})}
 
 # %% ../nbs/09f_reproduce.ipynb #65029d99
 _re_tqdm_warn = re.compile(r"^.*: Tqdm\w*Warning: .*\n(?:[ \t]+.*\n?)?", re.M)
@@ -187,7 +197,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     import papermill as pm
     sc = get_scale(scale); exps = list(experiments or sc.experiments or EXPERIMENTS)
     for e in exps:
-        if e not in EXPERIMENTS: raise ValueError(f"unknown experiment {e!r}; valid: {', '.join(EXPERIMENTS)}")
+        if e not in EXPERIMENTS: raise ValueError(unknown_name("experiment", e, EXPERIMENTS, ""))
     root = data_root(root); nbdir = experiments_dir(); f = root / "results" / "run.json"
     (root / "results").mkdir(parents=True, exist_ok=True)
     sha, dirty = git_state()        # the code that runs, as it is when the run starts (a later commit may record it)
@@ -212,7 +222,7 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
             print(f"wsbook reproduce: running experiment {e} ({sc.name}) -> {out}", flush=True)
             try:
                 pm.execute_notebook(str(nbdir / REGISTRY[e].notebook), str(out), parameters={"scale": sc.name, "device": device, "root": str(root)},
-                                    kernel_name="python3", progress_bar=progress, cwd=str(out.parent))
+                                    kernel_name="python3", progress_bar=progress, cwd=str(out.parent), **kernel_options())
             except pm.PapermillExecutionError as err:
                 raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
             clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings

@@ -8,6 +8,7 @@ Docs: https://wsbook.github.io/wsbook/scales.html.md"""
 from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from .train import steps_per_epoch
+from .names import unknown_name
 
 # %% auto #0
 __all__ = ['BUDGETS', 'SCALES', 'Budget', 'ViewsBudget', 'AugmentationsBudget', 'MixupBudget', 'ScalingBudget',
@@ -166,7 +167,7 @@ SCALES = {
 def get_scale(scale: str | Scale) -> Scale:
     "A scale by name (an unknown name lists the valid ones)."
     if isinstance(scale, Scale): return scale
-    if scale not in SCALES: raise ValueError(f"unknown scale {scale!r}; valid scales: {', '.join(SCALES)}")
+    if scale not in SCALES: raise ValueError(unknown_name("scale", scale, SCALES))
     return SCALES[scale]
 
 # %% ../nbs/09c_scales.ipynb #a2b9c861

@@ -20,6 +20,7 @@ import wsbook
 from .weights import WeightSpace
 from .fit import resolve_device
 from .device import amp_autocast, dist_backend, keep_freed_memory
+from .names import unknown_name
 from .data import INRDataset, load_store
 from .augment import make_pipeline, one_hot, parse_names, MixUp, AUGMENTATIONS
 from .models import make_model, MODELS
@@ -79,13 +80,13 @@ class TrainConfig:
     amp: bool = True                 # bfloat16 autocast on CUDA
     model_kwargs: dict = field(default_factory=dict)
     def check(self):
-        if self.model not in MODELS: raise ValueError(f"unknown model {self.model!r}; valid models: {', '.join(MODELS)}")
+        if self.model not in MODELS: raise ValueError(unknown_name("model", self.model, MODELS))
         for n in parse_names(self.aug):
-            if n not in AUGMENTATIONS: raise ValueError(f"unknown augmentation {n!r}; valid names: {', '.join(AUGMENTATIONS)}")
+            if n not in AUGMENTATIONS: raise ValueError(unknown_name("augmentation", n, AUGMENTATIONS, "names"))
         if self.mixup is not None and self.mixup not in MIXUPS:
-            raise ValueError(f"unknown mixup {self.mixup!r}; valid: {', '.join(MIXUPS)}")
+            raise ValueError(unknown_name("mixup", self.mixup, MIXUPS, ""))
         for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE), ("mixup_partner", PARTNERS), ("select", SELECT)):
-            if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
+            if getattr(self, k) not in ok: raise ValueError(unknown_name(k, getattr(self, k), ok, ""))
         check_numbers(self, NUMBER_RANGES)
         return self
 
@@ -93,7 +94,7 @@ class TrainConfig:
 class Standardize:
     "Standardisation of a WeightSpace with statistics of training INRs: per weight `entry`, per `layer` tensor, or `none`."
     def __init__(self, ws: WeightSpace, mode: str = "entry"):
-        if mode not in STANDARDIZE: raise ValueError(f"unknown standardize {mode!r}; valid: {', '.join(STANDARDIZE)}")
+        if mode not in STANDARDIZE: raise ValueError(unknown_name("standardize", mode, STANDARDIZE, ""))
         self.mode = mode
         if mode == "entry": self.mean, self.std = [t.mean(0) for t in ws.tensors], [t.std(0) + 1e-8 for t in ws.tensors]
         elif mode == "layer": self.mean, self.std = [t.mean() for t in ws.tensors], [t.std() + 1e-8 for t in ws.tensors]
@@ -380,13 +381,13 @@ class ContrastiveConfig:
     probe_objects: int | None = None # the probe's labelled training objects (a seeded subset; None = all)
     model_kwargs: dict = field(default_factory=dict)
     def check(self):
-        if self.model not in MODELS: raise ValueError(f"unknown model {self.model!r}; valid models: {', '.join(MODELS)}")
+        if self.model not in MODELS: raise ValueError(unknown_name("model", self.model, MODELS))
         for n in parse_names(self.aug):
-            if n not in AUGMENTATIONS: raise ValueError(f"unknown augmentation {n!r}; valid names: {', '.join(AUGMENTATIONS)}")
+            if n not in AUGMENTATIONS: raise ValueError(unknown_name("augmentation", n, AUGMENTATIONS, "names"))
         if self.mixup is not None and self.mixup not in MIXUPS[:3]:
-            raise ValueError(f"unknown mixup {self.mixup!r}; valid: {', '.join(MIXUPS[:3])}")
+            raise ValueError(unknown_name("mixup", self.mixup, MIXUPS[:3], ""))
         for k, ok in (("optimizer", OPTIMIZERS), ("standardize", STANDARDIZE)):
-            if getattr(self, k) not in ok: raise ValueError(f"unknown {k} {getattr(self, k)!r}; valid: {', '.join(ok)}")
+            if getattr(self, k) not in ok: raise ValueError(unknown_name(k, getattr(self, k), ok, ""))
         check_numbers(self, CONTRASTIVE_RANGES)
         return self
 
