@@ -11,7 +11,7 @@ SCALE  ?= smoke
 TORCH  ?= torch==2.13.0
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup test reproduce site lab fmnist browser export-check
+.PHONY: setup test reproduce site lab fmnist browser export-check lint
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -39,7 +39,7 @@ export-check: setup
 	$(VENV)/bin/nbdev-export
 	@git diff --quiet -- wsbook || (echo "wsbook/ is out of sync with nbs/: run nbdev-export and commit"; git --no-pager diff --stat -- wsbook; exit 1)
 
-test: setup export-check browser
+test: setup export-check lint browser
 	$(PY) -m pytest tests/ -q -rs --durations=15
 
 reproduce: setup
@@ -54,3 +54,7 @@ LAB_PORT ?= 8888
 lab: setup
 	WSBOOK_DATA="$${WSBOOK_DATA:-$(CURDIR)/data}" $(VENV)/bin/jupyter lab --notebook-dir=nbs --ServerApp.ip=127.0.0.1 \
 	  --ServerApp.port=$(LAB_PORT) $(if $(DISPLAY)$(WAYLAND_DISPLAY),,--no-browser) $(if $(SUDO),,--allow-root)
+
+# ruff: undefined names, unused imports and variables, in the package and the notebooks ([tool.ruff] in pyproject.toml)
+lint: setup
+	$(VENV)/bin/ruff check wsbook nbs tests scripts

@@ -9,7 +9,7 @@ numbers; the trainer's settings are written into it, so a record made with an ol
 data/runs/dws_ablation/ and reused; an interrupted run resumes from its checkpoint.
 """
 from __future__ import annotations
-import argparse, datetime, json, os, subprocess, sys, time
+import argparse, json, sys, time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -52,14 +52,19 @@ def _trainer() -> dict:
 
 def _trainer_tag() -> str:
     "Cached runs are per trainer: a run trained with older defaults is not reused under newer ones."
-    t = _trainer(); return f"{t['optimizer']}-{t['standardize']}"
+    t = _trainer()
+    return f"{t['optimizer']}-{t['standardize']}"
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("store"); p.add_argument("--epochs", type=int, default=80)
-    p.add_argument("--steps", type=int, default=None, help="an optimizer-step budget instead of --epochs"); p.add_argument("--objects", type=int, default=250)
-    p.add_argument("--batch", type=int, default=64); p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--jobs", type=int, default=2); p.add_argument("--variants", nargs="*", default=None)
+    p.add_argument("store")
+    p.add_argument("--epochs", type=int, default=80)
+    p.add_argument("--steps", type=int, default=None, help="an optimizer-step budget instead of --epochs")
+    p.add_argument("--objects", type=int, default=250)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--variants", nargs="*", default=None)
     p.add_argument("--runs", nargs="*", default=None, help="VARIANT:SEED in the order to run them (default: every variant x seed)")
     p.add_argument("--cached-only", action="store_true", help="train nothing: write the results of the finished runs")
     p.add_argument("--out", default=str(ROOT / "results" / "dws_ablation.json"))

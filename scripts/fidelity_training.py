@@ -23,12 +23,15 @@ def arms():
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", default="smoke"); ap.add_argument("--model", default=None, help="default: the scale's model")
+    ap.add_argument("--scale", default="smoke")
+    ap.add_argument("--model", default=None, help="default: the scale's model")
     ap.add_argument("--seeds", default=None, help="comma-separated (default: the scale's seeds)")
     ap.add_argument("--epochs", type=int, default=None, help="default: the scale's MixUp epochs")
     ap.add_argument("--name", default=None, help="recorded run name (default: fidelity-training-<scale>)")
-    ap.add_argument("--device", default="auto"); a = ap.parse_args(argv)
-    sc = get_scale(a.scale); store = store_for(sc, device=a.device)
+    ap.add_argument("--device", default="auto")
+    a = ap.parse_args(argv)
+    sc = get_scale(a.scale)
+    store = store_for(sc, device=a.device)
     seeds = [int(s) for s in a.seeds.split(",")] if a.seeds else list(sc.seeds)
     base = TrainConfig(model=a.model or sc.model, epochs=a.epochs or sc.mixup.epochs, batch_size=sc.batch_size,
                        train_objects=sc.mixup.objects, test_curve=False, device=a.device, model_kwargs=sc.model_kwargs)
@@ -38,7 +41,10 @@ def main(argv=None):
     res = {}
     for (n, c), m in zip(todo, done):
         r = res.setdefault(n, {"test_acc": [], "val_acc": [], "best_epoch": [], "seeds": []})
-        r["test_acc"].append(m["test_acc"]); r["val_acc"].append(m["val_acc"]); r["best_epoch"].append(m["best_epoch"]); r["seeds"].append(c.seed)
+        r["test_acc"].append(m["test_acc"])
+        r["val_acc"].append(m["val_acc"])
+        r["best_epoch"].append(m["best_epoch"])
+        r["seeds"].append(c.seed)
     for n, r in res.items(): r["mean"], r["std"] = mean_std(r["test_acc"])
     params = {"store": store.name, "model": base.model, "model_kwargs": base.model_kwargs, "epochs": base.epochs,
               "batch_size": base.batch_size, "train_objects": base.train_objects, "seeds": seeds,

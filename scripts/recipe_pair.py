@@ -14,9 +14,13 @@ from wsbook.train import TrainConfig
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", default="smoke"); ap.add_argument("--recipes", default="paper,wsbook")
-    ap.add_argument("--name", default=None); ap.add_argument("--device", default="auto"); a = ap.parse_args(argv)
-    sc = get_scale(a.scale); t0 = time.time()
+    ap.add_argument("--scale", default="smoke")
+    ap.add_argument("--recipes", default="paper,wsbook")
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--device", default="auto")
+    a = ap.parse_args(argv)
+    sc = get_scale(a.scale)
+    t0 = time.time()
     steps = dict((r, s) for r, s in reversed(sc.recipe.stores))       # the full-budget store of each recipe
     stores = {r: store_for(sc, recipe=r, steps=steps[r], counts=sc.recipe.counts, views=1, device=a.device) for r in a.recipes.split(",")}
     cfg = lambda s: TrainConfig(test_curve=False, model=sc.model, epochs=sc.epochs, batch_size=sc.batch_size, seed=s,
@@ -25,7 +29,8 @@ def main(argv=None):
     done = dict(zip(keys, run_many("recipe", [cfg(s) for _, s in keys], [stores[r] for r, _ in keys])))
     res = {}
     for r, st in stores.items():
-        acc = [done[r, s]["test_acc"] for s in sc.seeds]; m, sd = mean_std(acc)
+        acc = [done[r, s]["test_acc"] for s in sc.seeds]
+        m, sd = mean_std(acc)
         res[r] = {"store": st.name, "psnr": read_manifest(st)["psnr"], "test_acc": acc, "mean": m, "std": sd,
                   "best_epoch": [done[r, s]["best_epoch"] for s in sc.seeds]}
         print(f"{r:8s} {res[r]['psnr']['mean']:.2f} dB -> {100 * m:.1f} ± {100 * sd:.1f}%  best epochs {res[r]['best_epoch']}")

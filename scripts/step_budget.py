@@ -61,8 +61,11 @@ def measure_contrastive(a, sc, store, seeds):
     res = {}
     for (n, c), m in zip(todo, done):
         r = res.setdefault(str(n), {"seeds": [], "val_acc": [], "test_acc": [], "optimizer_steps": [], "seconds": []})
-        r["seeds"].append(c.seed); r["val_acc"].append(m["val_acc"]); r["test_acc"].append(m["test_acc"])
-        r["optimizer_steps"].append(m["optimizer_steps"]); r["seconds"].append(m["seconds"])
+        r["seeds"].append(c.seed)
+        r["val_acc"].append(m["val_acc"])
+        r["test_acc"].append(m["test_acc"])
+        r["optimizer_steps"].append(m["optimizer_steps"])
+        r["seconds"].append(m["seconds"])
     steps = contrastive_budget(res)
     per_step = sum(sum(r["seconds"]) for r in res.values()) / sum(sum(r["optimizer_steps"]) for r in res.values())
     params = {"store": store.name, "grid": grid, "seeds": seeds, "arm": BASELINE, "probe_objects": sc.contrastive.probe_objects,
@@ -77,14 +80,18 @@ def measure_contrastive(a, sc, store, seeds):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", default="smoke"); ap.add_argument("--steps", type=int, default=2400)
+    ap.add_argument("--scale", default="smoke")
+    ap.add_argument("--steps", type=int, default=2400)
     ap.add_argument("--every", type=int, default=40, help="score validation about every this many steps")
-    ap.add_argument("--seeds", default="0,1"); ap.add_argument("--name", default=None)
+    ap.add_argument("--seeds", default="0,1")
+    ap.add_argument("--name", default=None)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--contrastive", action="store_true", help="measure the contrastive pre-training budget instead")
     ap.add_argument("--grid", default="500,1000,2000,4000,8000", help="pre-training step counts (--contrastive)")
     a = ap.parse_args(argv)
-    sc = get_scale(a.scale); store = store_for(sc, device=a.device); seeds = [int(s) for s in a.seeds.split(",")]
+    sc = get_scale(a.scale)
+    store = store_for(sc, device=a.device)
+    seeds = [int(s) for s in a.seeds.split(",")]
     if a.contrastive: return measure_contrastive(a, sc, store, seeds)
     todo = budget_configs(sc, a.steps, a.every, seeds, a.device)
     t0 = time.time()
@@ -93,8 +100,11 @@ def main(argv=None):
     for (name, n, c), m in zip(todo, done):
         steps, val = scored_curve(m)
         r = res.setdefault(name, {"objects": n, "seeds": [], "best_step": [], "best_val": [], "test_acc": [], "steps": steps, "val": []})
-        r["seeds"].append(c.seed); r["best_step"].append(steps[int(np.argmax(val))]); r["best_val"].append(float(max(val)))
-        r["test_acc"].append(m["test_acc"]); r["val"].append(val)
+        r["seeds"].append(c.seed)
+        r["best_step"].append(steps[int(np.argmax(val))])
+        r["best_val"].append(float(max(val)))
+        r["test_acc"].append(m["test_acc"])
+        r["val"].append(val)
     for r in res.values():
         mv = np.mean(r["val"], 0)                  # mean validation curve over seeds
         r["mean_best_step"] = r["steps"][int(np.argmax(mv))]

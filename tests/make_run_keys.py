@@ -25,7 +25,8 @@ def budget_runs(scale: str) -> list[tuple]:
     "(config, store tag) of every run `scripts/step_budget.py --scale SCALE` trains, with the --steps/--every it was run with."
     sys.path.insert(0, str(Path(__file__).parents[1] / "scripts"))
     import step_budget
-    sc = ex.get_scale(scale); steps, every = BUDGETS[scale]
+    sc = ex.get_scale(scale)
+    steps, every = BUDGETS[scale]
     return [(c, ex.store_spec(sc).tag) for *_, c in step_budget.budget_configs(sc, steps, every, (0, 1), "auto")]
 
 def describe(cfg, tag: str) -> dict:

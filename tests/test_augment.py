@@ -1,5 +1,4 @@
 "Property tests of wsbook.augment and wsbook.align: exactness of the symmetries and input-space maps, alignment, MixUp, reproducibility."
-import math
 import pytest
 import torch
 from hypothesis import given, settings, strategies as st, HealthCheck
@@ -169,7 +168,8 @@ def test_mixup_lambda_one_returns_first_and_hard_labels():
     ws, y = mix_setup()
     for mode in ("vanilla", "perm", "align"):
         out, oy = MixUp(mode, low=1.0, high=1.0)(ws, y, torch.Generator().manual_seed(0))
-        torch.testing.assert_close(out.flatten(), ws.flatten()); assert torch.equal(oy, y)
+        torch.testing.assert_close(out.flatten(), ws.flatten())
+        assert torch.equal(oy, y)
     _, hy = MixUp(labels="hard")(ws, y, torch.Generator().manual_seed(3))
     assert ((hy == 0) | (hy == 1)).all() and torch.equal(hy.sum(1), torch.ones(len(ws)))
     _, sy = MixUp()(ws, y, torch.Generator().manual_seed(3))
@@ -219,13 +219,15 @@ def test_data_agnostic_statistics():
     q, _ = get_augmentation("quantile")(ws, None, g)
     frac = (q.flatten() == 0).float().mean(1)
     assert (frac <= 0.1 + 2e-3).all() and 0.03 < frac.mean() < 0.07
-    x = torch.randn(6, 333); qs = torch.tensor([0., .01, .05, .1, .5, 1.])
+    x = torch.randn(6, 333)
+    qs = torch.tensor([0., .01, .05, .1, .5, 1.])
     torch.testing.assert_close(row_quantile(x, qs), torch.stack([torch.quantile(x[i], qs[i]) for i in range(6)]))
     n, _ = get_augmentation("gaussian_noise")(ws, None, g)
     r = (n.weights[1] - ws.weights[1]).flatten(1).std(1) / ws.weights[1].flatten(1).std(1)
     assert (r - 0.32).abs().max() < 0.03
     _, ys = get_augmentation("label_smoothing")(ws, one_hot(torch.zeros(64), 10), g)
-    torch.testing.assert_close(ys[0, 0].item(), 0.91); torch.testing.assert_close(ys[0, 1].item(), 0.01)
+    torch.testing.assert_close(ys[0, 0].item(), 0.91)
+    torch.testing.assert_close(ys[0, 1].item(), 0.01)
 
 
 # --- registry

@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from wsbook.augment import AUGMENTATIONS, get_augmentation, bench_networks, make_pipeline, one_hot
 from wsbook.models import MODELS, make_model
 from wsbook.device import amp_autocast
-from wsbook.weights import WeightSpace
 
 ROOT = Path(__file__).resolve().parents[1]
 ON_DEVICE = [n for n in AUGMENTATIONS if n != "mixup_align"]   # alignment solves its assignments on the CPU, by design
@@ -52,10 +51,12 @@ def test_model_forward_stays_on_the_batch_device(name):
 def test_model_trains_under_bfloat16_autocast(name):
     "The step `train` takes on a GPU (bf16 autocast forward, float32 loss), here on the CPU's autocast."
     ws, y = _batch(16, "cpu")
-    torch.manual_seed(0); m = make_model(name, ws.sizes, 10).train()
+    torch.manual_seed(0)
+    m = make_model(name, ws.sizes, 10).train()
     with amp_autocast("cpu", on=("cpu",)): logits = m(ws)
     assert logits.dtype == torch.bfloat16
-    loss = F.cross_entropy(logits.float(), y.argmax(1)); loss.backward()
+    loss = F.cross_entropy(logits.float(), y.argmax(1))
+    loss.backward()
     assert torch.isfinite(loss)
     grads = [p.grad for p in m.parameters() if p.requires_grad]
     assert grads and all(g is not None and g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)

@@ -21,9 +21,13 @@ def kill_when(args, ready, timeout=300.0) -> bool:
     p = subprocess.Popen(wsbook_cmd() + [str(a) for a in args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.time()
     while p.poll() is None and time.time() - t0 < timeout:
-        if ready(): p.send_signal(signal.SIGKILL); p.wait(); return True
+        if ready():
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            return True
         time.sleep(0.002)
-    p.wait(); return False
+    p.wait()
+    return False
 
 def final_files_are_whole(d: Path):
     "Every file under a final name parses: safetensors load, JSON parses, .pth loads without pickle."
@@ -117,7 +121,7 @@ def test_issue_repro_2_and_3_bad_numbers_are_refused_with_the_flag(store, tmp_pa
     assert "model 'mlp' takes: hidden, depth, dropout" in r.stderr
 
 def test_issue_repro_4_mixup_integer_labels_and_from_modules():
-    from wsbook.augment import MixUp, one_hot
+    from wsbook.augment import MixUp
     from wsbook.weights import WeightSpace
     net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
     ws = WeightSpace.from_modules([net] * 6)
@@ -184,7 +188,8 @@ def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path):
     p = subprocess.Popen(wsbook_cmd() + ["fit", "digits", "--out", str(s), *FIT], stderr=subprocess.PIPE, text=True)
     t0 = time.time()
     while not list((s / "shards").glob("*.safetensors")) and time.time() - t0 < 120: time.sleep(0.01)
-    p.send_signal(signal.SIGINT); err = p.communicate(timeout=60)[1]
+    p.send_signal(signal.SIGINT)
+    err = p.communicate(timeout=60)[1]
     assert p.returncode == 130 and "Traceback" not in err, err
     last = err.strip().splitlines()[-1]
     assert last.startswith("wsbook fit: interrupted;") and f"go on with: wsbook fit --resume --out {s} --device cpu" in last, last

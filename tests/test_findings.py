@@ -16,7 +16,9 @@ def run_cli(argv) -> tuple[int, str, str]:
     "`wsbook ARGV` in this process: (exit status, stdout, stderr)."
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try: main(argv); code = 0
+        try:
+            main(argv)
+            code = 0
         except SystemExit as e: code = e.code
     return code, out.getvalue(), err.getvalue()
 

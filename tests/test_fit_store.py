@@ -1,7 +1,7 @@
 """The foundation's promises: fitted INRs render their images, fitting is deterministic, an
 interrupted (kill -9) job resumes to exactly what an uninterrupted one makes, views never cross
 splits, and a store round-trips through disk."""
-import json, os, signal, subprocess, sys, time
+import os, signal, subprocess, time
 from pathlib import Path
 import numpy as np
 import pytest
@@ -62,7 +62,8 @@ def test_resume_after_kill_9_equals_uninterrupted_run(tmp_path):
     shards = tmp_path / "cut" / "shards"
     t0 = time.time()
     while time.time() - t0 < 120 and len(list(shards.glob("*.safetensors"))) < 3: time.sleep(0.05)
-    os.kill(p.pid, signal.SIGKILL); p.wait()
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
     n_done = len(list(shards.glob("*.safetensors")))
     assert 3 <= n_done < 12, f"the job should have been cut in the middle, had {n_done} of 12 shards"
     assert not (tmp_path / "cut" / "manifest.json").exists()

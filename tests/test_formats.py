@@ -2,7 +2,7 @@
 files are laid out (real key names, shapes, folders, splits files with foreign absolute paths), with SIRENs
 that wsbook fitted to real MNIST digits so that the PSNR check means something; then imported, every field
 checked, exported and re-imported bit for bit, and fed every kind of bad input."""
-import contextlib, io, json, os, warnings
+import contextlib, io, json, os
 from collections import OrderedDict
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,7 @@ from wsbook.data import load_source, load_store, write_idx, fit_store, SPLITS
 from wsbook.fit import fit_inrs, inr_seeds
 from wsbook.inr import Draw, RECIPES, make_grid, render, Recipe
 from wsbook import formats as F
-from wsbook.formats import import_dataset, export_store, check_store, read_state_dict
+from wsbook.formats import import_dataset, export_store, check_store
 from wsbook.cli import main
 
 N = 12                      # INR k draws digit k; k < 8 train, 8-9 val, 10-11 test
@@ -31,10 +31,13 @@ def fitted(tmp_path_factory):
                    fast, 80, None, chunk=N, device="cpu")
     # the source images as idx files: 60,000 "training" images (the digits at 0..11), then "test" images (digits 10, 11 at 0, 1)
     root = tmp_path_factory.mktemp("images")
-    train = np.zeros((60000, 28, 28), np.uint8); train[:N] = (imgs[:, 0] * 255).round().numpy()
+    train = np.zeros((60000, 28, 28), np.uint8)
+    train[:N] = (imgs[:, 0] * 255).round().numpy()
     test = train[[10, 11]]
-    write_idx(root / "train-images-idx3-ubyte", train); write_idx(root / "train-labels-idx1-ubyte", np.zeros(60000, np.uint8))
-    write_idx(root / "t10k-images-idx3-ubyte", test); write_idx(root / "t10k-labels-idx1-ubyte", np.zeros(2, np.uint8))
+    write_idx(root / "train-images-idx3-ubyte", train)
+    write_idx(root / "train-labels-idx1-ubyte", np.zeros(60000, np.uint8))
+    write_idx(root / "t10k-images-idx3-ubyte", test)
+    write_idx(root / "t10k-labels-idx1-ubyte", np.zeros(2, np.uint8))
     # the stored images are uint8: measure the fitted quality against them
     from wsbook.inr import render, psnr
     ws = res.ws
@@ -43,7 +46,8 @@ def fitted(tmp_path_factory):
 
 def _perm_view(W, B, seed):
     "Another view of the same INRs: a hidden-neuron permutation (the same function, other weights)."
-    g = torch.Generator().manual_seed(seed); p0, p1 = torch.randperm(32, generator=g), torch.randperm(32, generator=g)
+    g = torch.Generator().manual_seed(seed)
+    p0, p1 = torch.randperm(32, generator=g), torch.randperm(32, generator=g)
     return ([W[0][:, p0], W[1][:, p1][:, :, p0], W[2][:, :, p1]], [B[0][:, p0], B[1][:, p1], B[2]])
 
 def _nfn_convention(W, B):
@@ -52,7 +56,9 @@ def _nfn_convention(W, B):
 
 def _dws_sd(W, B, k, label=None):
     sd = OrderedDict()
-    for i in range(3): sd[f"seq.{i}.weight"] = W[i][k].clone(); sd[f"seq.{i}.bias"] = B[i][k].clone()
+    for i in range(3):
+        sd[f"seq.{i}.weight"] = W[i][k].clone()
+        sd[f"seq.{i}.bias"] = B[i][k].clone()
     if label is not None: sd["label"] = label
     return sd
 
@@ -87,7 +93,8 @@ def write_nfn_layout(root: Path, fx, aug=1):
         W, B = _nfn_convention(*(_perm_view(fx["W"], fx["B"], v) if v else (fx["W"], fx["B"])))
         for k in range(N):
             l = fx["labels"][k]
-            d = root / (f"randinit_smaller_{l}s" if v == 0 else f"randinit_smaller_aug{v - 1}_{l}s"); d.mkdir(parents=True, exist_ok=True)
+            d = root / (f"randinit_smaller_{l}s" if v == 0 else f"randinit_smaller_aug{v - 1}_{l}s")
+            d.mkdir(parents=True, exist_ok=True)
             sd = OrderedDict([("net.0.linear.weight", W[0][k].clone()), ("net.0.linear.bias", B[0][k].clone()),
                               ("net.1.linear.weight", W[1][k].clone()), ("net.1.linear.bias", B[1][k].clone()),
                               ("net.2.weight", W[2][k].clone()), ("net.2.bias", B[2][k].clone())])
@@ -101,7 +108,8 @@ LAYOUTS = {"dwsnets-mnist": ("mnist-inrs", write_mnist_layout, {}), "dwsnets-fmn
 
 def _write(fmt, tmp, fx):
     name, writer, kw = LAYOUTS[fmt]
-    root = tmp / "datasets" / name; root.mkdir(parents=True)
+    root = tmp / "datasets" / name
+    root.mkdir(parents=True)
     return writer(root, fx), kw
 
 def _same(a, b):
@@ -150,7 +158,8 @@ def test_export_then_import_is_bit_for_bit(fmt, tmp_path, fitted):
     assert _same(a, b) and a.manifest["arch"] == b.manifest["arch"] and a.manifest["classes"] == b.manifest["classes"]
     out = Path(info["out"])
     # what the authors' loaders read: plain tensors under their key names, in weight, bias order
-    f = next(p for p in out.rglob("*.pth") if p.name != "statistics.pth"); sd = torch.load(f, weights_only=True)
+    f = next(p for p in out.rglob("*.pth") if p.name != "statistics.pth")
+    sd = torch.load(f, weights_only=True)
     assert list(sd)[:2] == (["net.0.linear.weight", "net.0.linear.bias"] if fmt == "nfn" else ["seq.0.weight", "seq.0.bias"])
     assert all(isinstance(v, torch.Tensor) and v.is_contiguous() and v.untyped_storage().nbytes() == v.numel() * 4
                for k, v in sd.items() if k != "label")
@@ -164,7 +173,8 @@ def test_export_then_import_is_bit_for_bit(fmt, tmp_path, fitted):
         js = json.loads((out / "splits.json").read_text())
         for s in SPLITS:                  # the paper's INRDataset re-roots each path at the folder holding splits.json
             for p in js[s]:
-                parts = Path(p).parts; assert (out / Path(*parts[parts.index(out.name) + 1:])).is_file()
+                parts = Path(p).parts
+                assert (out / Path(*parts[parts.index(out.name) + 1:])).is_file()
         if fmt == "multiview": assert sorted({Path(p).parts[-3] for p in js["train"]}) == ["view_0", "view_1"]
     if fmt == "dwsnets-mnist":
         js = json.loads((out / "mnist_splits.json").read_text())
@@ -211,7 +221,9 @@ def test_a_pickle_that_runs_code_is_refused_and_does_not_run(tmp_path, fitted):
         def __reduce__(self): return (os.system, (f"touch {sentinel}",))
     src, _ = _write("dwsnets-fmnist", tmp_path, fitted)
     victim = src / "train" / "model_3.pth"
-    sd = _dws_sd(fitted["W"], fitted["B"], 3, fitted["labels"][3]); sd["extra"] = Evil(); torch.save(sd, victim)
+    sd = _dws_sd(fitted["W"], fitted["B"], 3, fitted["labels"][3])
+    sd["extra"] = Evil()
+    torch.save(sd, victim)
     with pytest.raises(ValueError, match=f"{victim}: refused .*posix.system"):
         import_dataset("dwsnets-fmnist", src, tmp_path / "s", images=False, progress=False)
     assert not sentinel.exists() and not (tmp_path / "s").exists()
@@ -225,14 +237,28 @@ def _break(kind, src, fx):
     "Damage a dwsnets-fmnist folder one way; return the file (or splits file) the error must name, and a field."
     f = src / "train" / "model_5.pth"
     sd = torch.load(f, weights_only=True)
-    if kind == "missing key": del sd["seq.2.bias"]; torch.save(sd, f); return f, "seq.2.bias"
-    if kind == "shape": sd["seq.1.weight"] = torch.zeros(32, 31); torch.save(sd, f); return f, "seq.1.weight"
+    if kind == "missing key":
+        del sd["seq.2.bias"]
+        torch.save(sd, f)
+        return f, "seq.2.bias"
+    if kind == "shape":
+        sd["seq.1.weight"] = torch.zeros(32, 31)
+        torch.save(sd, f)
+        return f, "seq.1.weight"
     if kind == "mixed arch":
         sd = _dws_sd([torch.zeros(1, 16, 2), torch.zeros(1, 16, 16), torch.zeros(1, 1, 16)], [torch.zeros(1, 16), torch.zeros(1, 16), torch.zeros(1, 1)], 0, 1)
-        torch.save(sd, f); return f, "mixed architectures"
-    if kind == "label": sd["label"] = 10; torch.save(sd, f); return f, "field 'label' is 10, outside the 10 classes"
-    if kind == "missing file": f.unlink(); return src / "splits.json", "field 'train' entry"
-    if kind == "not a dict": torch.save([1, 2], f); return f, "expected a state dict"
+        torch.save(sd, f)
+        return f, "mixed architectures"
+    if kind == "label":
+        sd["label"] = 10
+        torch.save(sd, f)
+        return f, "field 'label' is 10, outside the 10 classes"
+    if kind == "missing file":
+        f.unlink()
+        return src / "splits.json", "field 'train' entry"
+    if kind == "not a dict":
+        torch.save([1, 2], f)
+        return f, "expected a state dict"
     raise KeyError(kind)
 
 @pytest.mark.parametrize("kind", ["missing key", "shape", "mixed arch", "label", "missing file", "not a dict"])
@@ -249,7 +275,10 @@ def test_bad_files_are_named_or_skipped(kind, tmp_path, fitted):
 
 def test_views_of_one_object_must_agree_and_not_repeat(tmp_path, fitted):
     src, _ = _write("multiview", tmp_path, fitted)
-    f = src / "view_1" / "train" / "model_2.pth"; sd = torch.load(f, weights_only=True); sd["label"] = (sd["label"] + 1) % 10; torch.save(sd, f)
+    f = src / "view_1" / "train" / "model_2.pth"
+    sd = torch.load(f, weights_only=True)
+    sd["label"] = (sd["label"] + 1) % 10
+    torch.save(sd, f)
     with pytest.raises(ValueError, match="object 2 is 'train' with label .*views of one object share split and label"):
         import_dataset("multiview", src, tmp_path / "s", images=False, progress=False)
 
@@ -283,7 +312,8 @@ def test_nfn_aug_folders_are_views_and_split_points_split_by_index(tmp_path, fit
         import_dataset("nfn", src, tmp_path / "e", images=False, progress=False)
 
 def test_mnist_splits_file_and_folder_rules(tmp_path, fitted):
-    root = tmp_path / "training_data" / "dataset" / "mnist-inrs"; root.mkdir(parents=True)   # 'train' in a parent: no matter
+    root = tmp_path / "training_data" / "dataset" / "mnist-inrs"
+    root.mkdir(parents=True)  # 'train' in a parent: no matter
     write_mnist_layout(root, fitted)
     ds = load_store(import_dataset("dwsnets-mnist", root, tmp_path / "s", images=False, progress=False))
     assert [SPLITS[s] for s in ds.split.tolist()] == ["train"] * 8 + ["val"] * 2 + ["test"] * 2
@@ -299,11 +329,16 @@ def test_mnist_splits_file_and_folder_rules(tmp_path, fitted):
 def test_check_catches_a_wrong_convention_and_a_corrupt_shard(tmp_path, fitted):
     src, kw = _write("nfn", tmp_path, fitted)
     store = import_dataset("nfn", src, tmp_path / "s", images=fitted["images"], progress=False, **kw)
-    m = json.loads((store / "manifest.json").read_text()); m["arch"]["grid"] = "xy"; (store / "manifest.json").write_text(json.dumps(m))
+    m = json.loads((store / "manifest.json").read_text())
+    m["arch"]["grid"] = "xy"
+    (store / "manifest.json").write_text(json.dumps(m))
     rep = check_store(store, images=fitted["images"], figure=True)
     assert not rep["ok"] and "grid ij, offset 0, range [-1, 1]" in rep["suspect"] and (store / "check.png").stat().st_size > 1000
     assert json.loads((store / "check.json").read_text())["suspect"] == rep["suspect"]
-    shard = next((store / "shards").glob("*.safetensors")); raw = bytearray(shard.read_bytes()); raw[-1] ^= 1; shard.write_bytes(bytes(raw))
+    shard = next((store / "shards").glob("*.safetensors"))
+    raw = bytearray(shard.read_bytes())
+    raw[-1] ^= 1
+    shard.write_bytes(bytes(raw))
     with contextlib.redirect_stdout(io.StringIO()) as out: main(["info", str(store)])
     assert "not verified by info: `wsbook check" in out.getvalue()
     with contextlib.redirect_stdout(io.StringIO()) as out, pytest.raises(SystemExit) as e: main(["check", str(store), "--no-figure"])
@@ -330,11 +365,16 @@ def test_files_saved_from_real_modules_are_read(tmp_path, fitted):
     "What the authors' scripts save: a module's state_dict() (an OrderedDict with _metadata) or its nn.Parameters, plus the label."
     class INR(torch.nn.Module):                      # DWSNets' key structure: self.seq = nn.Sequential(...)
         def __init__(self):
-            super().__init__(); self.seq = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.Linear(32, 32), torch.nn.Linear(32, 1))
+            super().__init__()
+            self.seq = torch.nn.Sequential(torch.nn.Linear(2, 32), torch.nn.Linear(32, 32), torch.nn.Linear(32, 1))
     src, _ = _write("dwsnets-fmnist", tmp_path, fitted)
     m = INR()
-    sd = m.state_dict(); sd["label"] = torch.tensor(fitted["labels"][0]); torch.save(sd, src / "train" / "model_0.pth")
-    params = dict(m.named_parameters()); params["label"] = fitted["labels"][1]; torch.save(params, src / "train" / "model_1.pth")
+    sd = m.state_dict()
+    sd["label"] = torch.tensor(fitted["labels"][0])
+    torch.save(sd, src / "train" / "model_0.pth")
+    params = dict(m.named_parameters())
+    params["label"] = fitted["labels"][1]
+    torch.save(params, src / "train" / "model_1.pth")
     ds = load_store(import_dataset("dwsnets-fmnist", src, tmp_path / "s", images=False, progress=False))
     for k in (0, 1):
         i = int((ds.object == k).nonzero())

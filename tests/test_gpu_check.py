@@ -15,11 +15,13 @@ def _idx(path: Path, a: np.ndarray):
 @pytest.fixture(scope="module")
 def fmnist(tmp_path_factory):
     "Fashion-MNIST's four idx files, small: 100 training and 30 test images of 28x28, 10 classes."
-    d = tmp_path_factory.mktemp("fmnist"); rng = np.random.default_rng(0)
+    d = tmp_path_factory.mktemp("fmnist")
+    rng = np.random.default_rng(0)
     for pre, n in (("train", 100), ("t10k", 30)):
         y = (np.arange(n) % 10).astype(np.uint8)
         x = (rng.random((n, 28, 28)) * 64 + y[:, None, None] * 19).astype(np.uint8)   # a class-dependent brightness
-        _idx(d / f"{pre}-images-idx3-ubyte.gz", x); _idx(d / f"{pre}-labels-idx1-ubyte.gz", y)
+        _idx(d / f"{pre}-images-idx3-ubyte.gz", x)
+        _idx(d / f"{pre}-labels-idx1-ubyte.gz", y)
     return d
 
 def _run(*args, env=None, timeout=300):

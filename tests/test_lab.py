@@ -17,7 +17,8 @@ VIEWPORT = {"width": 1366, "height": 900}
 
 def free_port() -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 def _get(url: str, timeout: float = 5):
     return urllib.request.build_opener(urllib.request.ProxyHandler({})).open(url, timeout=timeout)
@@ -29,7 +30,8 @@ def _settings(cfg: Path):
                  "apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False,
                                                                          "doNotDisturbMode": True},
                  "docmanager-extension/plugin.jupyterlab-settings": {"autosave": False}}.items():   # never write to nbs/
-        (us / f).parent.mkdir(parents=True, exist_ok=True); (us / f).write_text(json.dumps(v))
+        (us / f).parent.mkdir(parents=True, exist_ok=True)
+        (us / f).write_text(json.dumps(v))
 
 def _kernels_of(runtime: Path) -> list[int]:
     "Processes whose command line names this server's runtime folder: its kernels (`kernel-*.json` lives there)."
@@ -79,7 +81,8 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired: pass
         try: os.killpg(proc.pid, signal.SIGKILL)       # and whatever of its group is left
         except ProcessLookupError: pass
-        proc.wait(); log.close()
+        proc.wait()
+        log.close()
         for pid in _kernels_of(tmp / "runtime"):       # kernels run in sessions of their own: any one left over
             try: os.kill(pid, signal.SIGKILL)
             except ProcessLookupError: pass
@@ -155,6 +158,8 @@ def test_experiment_notebook_opens_with_its_parameters(lab, browser, exp):
         expect(params.locator(".jp-InputArea-editor")).to_contain_text(re.compile(r"^\s*scale = "))
         box = params.bounding_box()
         assert box and box["height"] > 40 and box["y"] + box["height"] <= VIEWPORT["height"], (exp, box)
-        if exp == EXPERIMENTS[0]: SHOTS.mkdir(parents=True, exist_ok=True); page.screenshot(path=str(SHOTS / f"experiment-{exp}.png"))
+        if exp == EXPERIMENTS[0]:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"experiment-{exp}.png"))
         page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")   # one kernel at a time
     finally: page.close()

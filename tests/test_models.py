@@ -11,7 +11,8 @@ from wsbook.gnn import RTLayer, _offsets
 @pytest.fixture(autouse=True)
 def one_thread():
     "Tiny models on shared CPUs: one thread avoids OpenMP spin-waiting, which made these tests 5x slower."
-    n = torch.get_num_threads(); torch.set_num_threads(1)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
 
@@ -75,8 +76,10 @@ def test_dws_layer_is_sum_of_blocks(sizes):
 def test_dws_average_and_init():
     "`average=False` multiplies the authors' layer by 2L; their init: tiny biases, Xavier-normal x sqrt(2 fan_in/fan_out)."
     sizes, x = (2, 8, 8, 1), _with_channels(_batch((2, 8, 8, 1), 3), 2)
-    torch.manual_seed(0); a = DWSLayer(sizes, 2, 3).double()
-    torch.manual_seed(0); b = DWSLayer(sizes, 2, 3, average=False).double()
+    torch.manual_seed(0)
+    a = DWSLayer(sizes, 2, 3).double()
+    torch.manual_seed(0)
+    b = DWSLayer(sizes, 2, 3, average=False).double()
     _assert_ws_close(b(x), a(x).map(lambda t: t * 6))
     lay = DWSLayer(sizes, 16, 16)
     biases = torch.cat([p.flatten() for n, p in lay.named_parameters() if n.endswith("bias")])
@@ -119,8 +122,10 @@ def _permute_graph(x, edges, perms, sizes):
     for k, p in enumerate(perms, start=1):
         x[:, off[k]:off[k + 1]] = x[:, off[k]:off[k + 1]].gather(1, p[..., None].expand(-1, -1, x.shape[-1]))
         # edges are channels first, (B, C, n_{j+1}, n_j): rows of block k-1 and columns of block k are layer k's neurons
-        e = edges[k - 1]; edges[k - 1] = e.gather(2, p[:, None, :, None].expand(e.shape[0], e.shape[1], -1, e.shape[3]))
-        e = edges[k]; edges[k] = e.gather(3, p[:, None, None, :].expand(*e.shape[:3], -1))
+        e = edges[k - 1]
+        edges[k - 1] = e.gather(2, p[:, None, :, None].expand(e.shape[0], e.shape[1], -1, e.shape[3]))
+        e = edges[k]
+        edges[k] = e.gather(3, p[:, None, None, :].expand(*e.shape[:3], -1))
     return x, edges
 
 @pytest.mark.parametrize("sizes", DEPTHS)
@@ -159,7 +164,11 @@ def test_training_reduces_loss(name):
     opt = torch.optim.AdamW(m.parameters(), lr=3e-3)
     losses = []
     for _ in range(20):
-        loss = F.cross_entropy(m(x * 30), y); opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
+        loss = F.cross_entropy(m(x * 30), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
     assert min(losses[-5:]) < 0.8 * losses[0], f"{name}: {losses[0]:.3f} -> {losses[-5:]}"
 
 def test_errors():
@@ -183,7 +192,9 @@ def test_dws_fast_path_is_the_reference(kw):
     ws = init_siren((2, 32, 32, 1), 6, generator=g, dtype=torch.float64).map(lambda t: t * 30)
     y = torch.randint(0, 10, (6,), generator=g)
     def run():
-        m.zero_grad(); out = m(ws); torch.nn.functional.cross_entropy(out, y).backward()
+        m.zero_grad()
+        out = m(ws)
+        torch.nn.functional.cross_entropy(out, y).backward()
         return out.detach(), [p.grad.clone() for p in m.parameters()]
     fast = run()
     with reference_path(m): ref = run()

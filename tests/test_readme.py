@@ -14,7 +14,8 @@ def python_blocks(text: str) -> list[str]:
 def test_readme_python_block_runs(tmp_path):
     blocks = python_blocks(README.read_text())
     if not blocks: pytest.skip("README.md has no ```python block yet")
-    script = tmp_path / "readme_block.py"; script.write_text(blocks[0])
+    script = tmp_path / "readme_block.py"
+    script.write_text(blocks[0])
     # its own process and folder: what a reader who pastes it gets; the block keeps to tiny sizes
     r = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, f"README.md's first python block failed:\n{r.stdout[-2000:]}\n{r.stderr[-4000:]}"

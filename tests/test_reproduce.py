@@ -1,8 +1,7 @@
 """`wsbook reproduce --scale tiny` end to end: every experiment notebook runs under papermill with its
 parameters, writes its figures and results, and the summary has a row per experiment; a rerun reuses
 finished runs; a failing notebook stops the run with its error and keeps the finished results."""
-import json, os
-from pathlib import Path
+import json
 import nbformat, pytest
 from wsbook import experiments as ex
 from wsbook import reproduce as rp
@@ -39,9 +38,11 @@ def test_rerun_reuses_finished_runs(tiny_reproduction):
 
 def test_failing_notebook_stops_with_its_error_and_keeps_finished_results(tiny_reproduction, tmp_path, monkeypatch):
     import shutil
-    root = tmp_path / "data"; shutil.copytree(tiny_reproduction, root)       # leave the shared reproduction intact
+    root = tmp_path / "data"
+    shutil.copytree(tiny_reproduction, root)  # leave the shared reproduction intact
     shutil.rmtree(root / "results")
-    nbs, src = tmp_path / "nbs", ex.experiments_dir(); nbs.mkdir()
+    nbs, src = tmp_path / "nbs", ex.experiments_dir()
+    nbs.mkdir()
     (nbs / "views.ipynb").write_text((src / "views.ipynb").read_text())
     bad = nbformat.read(ex.experiments_dir() / "generalization.ipynb", as_version=4)
     bad.cells.insert(3, nbformat.v4.new_code_cell("raise RuntimeError('deliberately broken notebook')"))

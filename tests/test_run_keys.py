@@ -30,7 +30,8 @@ def test_no_unlisted_runs():
 def test_fixture_names_the_same_runs_as_the_cache():
     "The fixture's `trains` is what `_run_key` hashes: a field the key ignores changes no entry, one it reads does."
     from dataclasses import replace
-    sc = ex.get_scale("smoke"); c = ex.arm_config(sc, "none", 0, 800, objects=500)
+    sc = ex.get_scale("smoke")
+    c = ex.arm_config(sc, "none", 0, 800, objects=500)
     same = [replace(c, epochs=c.epochs + 1), replace(c, test_curve=not c.test_curve)]
     other = [replace(c, seed=1), replace(c, steps=801), replace(c, train_objects=None)]
     t = mk.describe(c, "s")["trains"]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("trimesh"); pytest.importorskip("skimage")
+pytest.importorskip("trimesh")
+pytest.importorskip("skimage")
 import trimesh
 from wsbook import shapes as S
 from wsbook.weights import WeightSpace

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("trimesh"); pytest.importorskip("skimage")
+pytest.importorskip("trimesh")
+pytest.importorskip("skimage")
 import trimesh
 from wsbook import shapes as S
 from wsbook.augment import Rotate, Scale, Translate, rotation_matrices
@@ -68,7 +69,8 @@ def _modelnet_folder(root: Path) -> Path:
     for c, make in (("ball", lambda: trimesh.creation.icosphere(1)), ("crate", lambda: trimesh.creation.box((1, 0.6, 0.4)))):
         for pool, k in (("train", 4), ("test", 2)):
             for j in range(k):
-                m = make(); write_off(root / c / pool / f"{c}_{pool}_{j:04d}.off", m.vertices, m.faces, glued=(c == "crate"))
+                m = make()
+                write_off(root / c / pool / f"{c}_{pool}_{j:04d}.off", m.vertices, m.faces, glued=(c == "crate"))
     (root / "ball/train/ball_broken.off").write_text("OFF\n8 2 0\n0 0 0\n1 0 0\n")       # truncated vertex list
     return root
 
@@ -99,7 +101,8 @@ def test_missing_root_is_explained(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def sphere_inr():
     "One occupancy INR of an off-centre sphere (1,024 points, 150 steps)."
-    mesh = trimesh.creation.icosphere(3, radius=0.5); mesh.apply_translation((0.2, -0.1, 0.1))
+    mesh = trimesh.creation.icosphere(3, radius=0.5)
+    mesh.apply_translation((0.2, -0.1, 0.1))
     src = ShapeSource("ball", torch.tensor([0]), ["ball"], np.array(["train"]), lambda i: mesh)
     (c, o), (hc, ho) = shape_points(src, [0], 1024, seed=0, kinds=(0, 1))
     res = fit_inrs(c, o, (3, 32, 32, 1), inr_seeds(0, [0], [0]), "paper", 150, float("inf"), device="cpu", chunk=1)
@@ -156,7 +159,10 @@ def test_rotated_inr_encodes_the_rotated_shape(sphere_inr):
     mesh, ws, _, _ = sphere_inr
     R = rotation_matrices(torch.tensor([np.pi / 2]), torch.tensor([[0.0, 0.0, 1.0]]))    # 90 degrees about z
     aug = Rotate.transform(ws, R)
-    moved = mesh.copy(); T = np.eye(4); T[:3, :3] = R[0].double().numpy().T; moved.apply_transform(T)
+    moved = mesh.copy()
+    T = np.eye(4)
+    T[:3, :3] = R[0].double().numpy().T
+    moved.apply_transform(T)
     assert np.abs(moved.bounds.mean(0) - mesh.bounds.mean(0)).max() > 0.1  # the off-centre sphere really moved
     c, o = S.occupancy_batch([moved], 20000, seed=9)
     assert shape_iou(aug, c, o).item() > 0.8

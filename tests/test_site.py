@@ -11,7 +11,7 @@ figures and its paper-vs-ours table, its code folded. Screenshots of the home pa
 The site is built with a temporary recorded-runs folder (`records`: two runs written by `record_run`, one of an
 experiment with a page, one of none) so the Recorded runs page and the labelled sections are checked against
 known files, not against whatever the checkout's `results/` holds."""
-import html, json, re, subprocess, sys
+import html, json, re
 from pathlib import Path
 import pytest
 from wsbook.records import load_run, record_run
@@ -151,7 +151,8 @@ def test_home_page_says_whose_rows(site):
 
 def test_malformed_recorded_run_stops_the_build(tmp_path, tiny_reproduction, records):
     "A file in the recorded-runs folder that is not a recorded run: the build fails naming it (before touching any page)."
-    bad = tmp_path / "records"; bad.mkdir()
+    bad = tmp_path / "records"
+    bad.mkdir()
     for p in records[0].glob("*.json"): (bad / p.name).write_bytes(p.read_bytes())
     (bad / "half-written.json").write_text('{"format": "wsbook-recorded-run", "format_version": 1, "name": "half-written"}')
     with pytest.raises(ValueError, match=r"half-written\.json: field 'experiment' is missing"):

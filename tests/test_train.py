@@ -1,7 +1,6 @@
 """Training: the CLI end to end, checkpoints that are plain safetensors, and data-parallel training under
 torchrun (2 CPU processes, gloo) that ends with identical weights on every process."""
 import json, os, socket, subprocess, sys, textwrap
-from pathlib import Path
 import pytest, torch
 from safetensors.torch import load_file
 from conftest import wsbook_cmd
@@ -45,7 +44,9 @@ def test_cli_train_rejects_unknown_names(store, tmp_path):
     assert r.returncode == 2 and "unknown model 'dsw'; did you mean 'dws'? valid models: mlp, dws" in r.stderr, r.stderr
 
 def _free_port():
-    with socket.socket() as s: s.bind(("127.0.0.1", 0)); return s.getsockname()[1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 def test_torchrun_two_cpu_processes_end_with_identical_weights(store, tmp_path):
     script = tmp_path / "ddp.py"
@@ -66,5 +67,6 @@ def test_torchrun_two_cpu_processes_end_with_identical_weights(store, tmp_path):
     assert a.keys() == b.keys()
     for k in a: assert torch.equal(a[k], b[k]), k
     from wsbook.models import make_model
-    torch.manual_seed(1); init = make_model("mlp", (2, 32, 32, 1), 10).state_dict()   # what train() starts from with seed 1
+    torch.manual_seed(1)
+    init = make_model("mlp", (2, 32, 32, 1), 10).state_dict()  # what train() starts from with seed 1
     assert any(not torch.equal(a[k], init[k]) for k in a)      # they trained, and identically

@@ -40,7 +40,8 @@ def test_validation_messages():
         WeightSpace([torch.zeros(3, 5, 2), torch.zeros(3, 1, 4)], [torch.zeros(3, 5), torch.zeros(3, 1)])
     with pytest.raises(ValueError, match="got 2 weights but 1 biases"):
         WeightSpace(ws.weights, ws.biases[:1])
-    inf = ws.map(lambda t: t.clone()); inf.biases[1][1, 0] = float("inf")
+    inf = ws.map(lambda t: t.clone())
+    inf.biases[1][1, 0] = float("inf")
     with pytest.raises(ValueError, match=r"my.file: b1 .* first at batch index 1"):
         inf.validate("my.file")
     with pytest.raises(ValueError, match="cannot combine weight spaces of sizes"):

@@ -61,7 +61,9 @@ def _split(flat: Tensor, like: Sequence[Tensor]) -> list[Tensor]:
     "Cut a (B, total) tensor into views shaped like each tensor of `like` (all with batch B)."
     out, o = [], 0
     for t in like:
-        n = t[0].numel(); out.append(flat[:, o:o + n].view(t.shape)); o += n
+        n = t[0].numel()
+        out.append(flat[:, o:o + n].view(t.shape))
+        o += n
     return out
 
 
@@ -130,7 +132,8 @@ def rotation_matrices(angles: Tensor, axes: Tensor | None = None) -> Tensor:
     "2D rotations (B, 2, 2) by `angles` (radians), or 3D rotations (B, 3, 3) about unit `axes` (B, 3) (Rodrigues)."
     c, s = angles.cos(), angles.sin()
     if axes is None: return torch.stack([torch.stack([c, -s], -1), torch.stack([s, c], -1)], -2)
-    x, y, z = axes.unbind(-1); o = torch.zeros_like(x)
+    x, y, z = axes.unbind(-1)
+    o = torch.zeros_like(x)
     K = torch.stack([torch.stack([o, -z, y], -1), torch.stack([z, o, -x], -1), torch.stack([-y, x, o], -1)], -2)
     eye = torch.eye(3, dtype=angles.dtype, device=angles.device)
     return eye + s[:, None, None] * K + (1 - c)[:, None, None] * (K @ K)
@@ -141,7 +144,8 @@ class Rotate(Augmentation):
     degrees: float = 30.0
     def sample(self, g, ws: WeightSpace) -> Tensor:
         "Rotation matrices R, (B, d, d)."
-        W0 = ws.weights[0]; B, d = len(ws), W0.shape[-1]
+        W0 = ws.weights[0]
+        B, d = len(ws), W0.shape[-1]
         if d not in (2, 3): raise ValueError(f"rotate supports INRs with 2 or 3 inputs, got {d}")
         ang = _uniform(g, (B,), -1, 1, W0) * math.radians(self.degrees)
         if d == 2: return rotation_matrices(ang)
@@ -209,7 +213,8 @@ def row_quantile(x: Tensor, q: Tensor) -> Tensor:
     "The `q[i]`-quantile of row `x[i]` (linear interpolation, as `torch.quantile`), for a (B, N) tensor and (B,) quantiles."
     v = _sorted_rows(x)
     pos = q.to(x.dtype) * (x.shape[1] - 1)
-    lo = pos.floor().long().clamp(0, x.shape[1] - 1); hi = (lo + 1).clamp(max=x.shape[1] - 1)
+    lo = pos.floor().long().clamp(0, x.shape[1] - 1)
+    hi = (lo + 1).clamp(max=x.shape[1] - 1)
     vlo, vhi = v.gather(1, lo[:, None])[:, 0], v.gather(1, hi[:, None])[:, 0]
     return vlo + (pos - lo) * (vhi - vlo)
 
@@ -223,7 +228,8 @@ class Quantile(Augmentation):
         mag = flat.abs()
         thr = row_quantile(mag, q).unsqueeze(1)
         if flat.device.type == "cpu" and flat.dtype in (torch.float32, torch.float64):   # numpy's multiply by a mask is ~5x faster than masked_fill_
-            f = flat.numpy(); np.multiply(f, mag.numpy() >= thr.numpy(), out=f)   # in place: `flat` is our copy
+            f = flat.numpy()
+            np.multiply(f, mag.numpy() >= thr.numpy(), out=f)  # in place: `flat` is our copy
         else: flat.masked_fill_(mag < thr, 0)
         return WeightSpace.from_flat(flat, ws.sizes), y
 
@@ -391,14 +397,17 @@ def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple
     fn()  # warm up
     times, t0, c0 = [], time.perf_counter(), time.process_time()
     while len(times) < reps or time.perf_counter() - t0 < min_time:
-        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
     med, best = float(np.median(times)), min(times)
     return n / med, med * 1e3, n / (max(time.process_time() - c0, 1e-9) / len(times)), n / best
 
 def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bool | None = None,
                   max_batch: int = 2 ** 20, budget_s: float = 5.0) -> Iterator[dict]:
     "Yield one dict per case: `{'bench': 'augment', 'case': name, 'value': samples/s, 'unit': 'samples/s', ...}`."
-    dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
+    dev = resolve_device(device)
+    fill = dev.type != "cpu" if fill is None else fill
     reps, min_time = (2, 0.05) if quick else (10, 0.5)
     threads = torch.get_num_threads()
     if dev.type == "cpu": torch.set_num_threads(1)
@@ -433,7 +442,10 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
         yield line("mixup_align_prealigned", r, baseline=round(vanilla), ratio=round(r[0] / vanilla, 3))
         other = ws[torch.randperm(batch, generator=g, device=g.device)]
         stats = []
-        def run(): m = weight_matching(ws, other, g); synchronize(dev); stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
+        def run():
+            m = weight_matching(ws, other, g)
+            synchronize(dev)
+            stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
         r = _rate(run, batch, max(1, reps // 5), min_time)
         sweeps, solves = np.mean(stats, 0)
         # what the assignment solver alone allows (scipy's time per problem on these pairs' cost matrices x problems

@@ -40,7 +40,8 @@ def interleaved(fns: dict[str, Callable], reps: int = REPS, warm: int = 1, devic
     for _ in range(reps):
         for k, f in fns.items():
             if device is not None: synchronize(device)
-            t0 = time.perf_counter(); f()
+            t0 = time.perf_counter()
+            f()
             if device is not None: synchronize(device)
             out[k].append(time.perf_counter() - t0)
     return out
@@ -92,12 +93,16 @@ def bench_dws(quick: bool = False, batch: int = 256, thread_counts: Sequence[int
     from wsbook.models import make_model          # wsbook.models imports this module's helpers
     dev = resolve_device(device)
     if quick: batch = min(batch, 32)
-    g = torch.Generator().manual_seed(0); torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
     ws, y = siren_batch(sizes, batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
     m = make_model("dws", sizes, 10).to(dev).train()
     opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
     def step():
-        loss = F.cross_entropy(m(ws), y); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        loss = F.cross_entropy(m(ws), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
     def reference():
         with reference_path(m): step()
     for n in (thread_counts if dev.type == "cpu" else (None,)):

@@ -50,7 +50,8 @@ def off_event_loop(f, *args, **kw):
 def screenshot(page, path, max_height: int = 3000) -> Path:
     "Save a PNG of Playwright `page`, as tall as the page up to `max_height` pixels."
     h = min(int(page.evaluate("document.documentElement.scrollHeight")), max_height)
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": page.viewport_size["width"], "height": h})
     return path
 

@@ -6,9 +6,8 @@ Docs: https://wsbook.github.io/wsbook/cli.html.md"""
 
 # %% ../nbs/08_cli.ipynb #d4f0f8cd
 from __future__ import annotations
-import argparse, json, math, os, platform, shlex, sys, time
+import argparse, json, math, shlex, sys, time
 from pathlib import Path
-import torch
 import wsbook
 from .names import unknown_name
 
@@ -63,7 +62,7 @@ def _cmd_contrastive(a):
 def _cmd_reproduce(a):
     from wsbook.reproduce import reproduce
     from wsbook.runs import data_root
-    rows = reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None, record=a.record)
+    reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None, record=a.record)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
 def env_record(device: str = "auto") -> dict:
@@ -94,7 +93,8 @@ def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_i
     if not shapes: return
     try: c3, o3 = _bench_shapes(64 if quick else 256)
     except ImportError as e:
-        yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}; return
+        yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}
+        return
     for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
 
 def _dws_records(quick: bool, dev: str, batch: int | None):
@@ -125,7 +125,9 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
 def _cmd_bench(a):
     images = _bench_images(root=a.root) if "fit" in a.what else None
     t0, lines = time.time(), []
-    for r in bench_records(a.what, a.quick, a.device, images): print(json.dumps(r), flush=True); lines.append(r)
+    for r in bench_records(a.what, a.quick, a.device, images):
+        print(json.dumps(r), flush=True)
+        lines.append(r)
     if a.record:    # the figures as a recorded run (results/NAME.json), for the README and the site to cite
         from wsbook.records import record_run
         params = {"command": "wsbook bench " + " ".join(a.what) + (" --quick" if a.quick else ""), "what": a.what, "quick": a.quick}
@@ -216,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("info", help="summarise an INR store",
                        description="Summarise the INR store DIR from its manifest: source, splits, views, architecture, "
                                    "fit quality.")
-    p.add_argument("dir", help="the store (a folder with manifest.json)"); p.set_defaults(func=_cmd_info)
+    p.add_argument("dir", help="the store (a folder with manifest.json)")
+    p.set_defaults(func=_cmd_info)
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines",
                        description="Measure fitting, augmentation and training speed on --device; one JSON line per "
                                    "figure, the machine first.")
@@ -267,7 +270,8 @@ def _add_train(sub):
     p = sub.add_parser("train", help="train a weight-space classifier on an INR store",
                        description="Train a weight-space model to classify the INRs of store DIR, with augmentations "
                                    "and MixUp; the epoch with the best validation accuracy is kept (resumable).")
-    p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
+    p.add_argument("dir", help="INR store")
+    p.add_argument("--out", required=True, help="run directory (metrics.json, checkpoints)")
     _add_model_flags(p, "")
     p.add_argument("--aug-p", type=float, default=1.0, help="probability of each augmentation per sample")
     p.add_argument("--mixup", default=None, choices=list(MIXUPS),
@@ -297,7 +301,8 @@ def _add_train(sub):
                        description="Pre-train a weight-space encoder on the INR store DIR with two augmented views "
                                    "per INR "
                                    "(SimCLR loss), then score a linear probe on its frozen features.")
-    p.add_argument("dir", help="INR store"); p.add_argument("--out", required=True, help="run directory (metrics.json)")
+    p.add_argument("dir", help="INR store")
+    p.add_argument("--out", required=True, help="run directory (metrics.json)")
     _add_model_flags(p, "translate,rotate,scale,siren_negation,gaussian_noise,dropout")
     p.add_argument("--mixup", default=None, choices=["vanilla", "perm", "align"],
                    help="also mix each view with a partner of the batch (default: none)")
@@ -311,16 +316,21 @@ def _add_train(sub):
 
 def main(argv=None):
     "Entry point of the `wsbook` console script."
-    ap = build_parser(); argv = sys.argv[1:] if argv is None else list(argv); a = ap.parse_args(argv)
-    sp = subparser(ap, a.cmd); a.typed = typed_flags(sp, argv)
+    ap = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    a = ap.parse_args(argv)
+    sp = subparser(ap, a.cmd)
+    a.typed = typed_flags(sp, argv)
     check_ranges(sp, a)
     try: a.func(a)
     except KeyboardInterrupt:        # Ctrl-C: what is kept and how to go on, not a traceback
         from tqdm import tqdm
         for bar in list(getattr(tqdm, "_instances", [])): bar.close()      # so that the line is the last one printed
-        print(f"\n{interrupted_line(a, argv)}", file=sys.stderr); sys.exit(130)
+        print(f"\n{interrupted_line(a, argv)}", file=sys.stderr)
+        sys.exit(130)
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError, ArithmeticError) as e:
-        print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr); sys.exit(2)
+        print(f"wsbook {a.cmd}: error: {e}", file=sys.stderr)
+        sys.exit(2)
 
 # %% ../nbs/08_cli.ipynb #e2d538b0
 def _cmd_findings(a):
@@ -390,7 +400,8 @@ def _add_formats(sub):
     from wsbook.formats import FORMATS
     p = sub.add_parser("import", help="read a published INR dataset (DWSNets, the paper's multi-view FMNIST, NFN) into a store",
                        description="Read the INR dataset in DIR, laid out as FORMAT, into a new store (files are read with torch.load(weights_only=True) only).")
-    p.add_argument("format", choices=list(FORMATS), help="the layout: " + ", ".join(FORMATS)); p.add_argument("dir", help="the dataset folder (mnist-inrs, fmnist_inrs, fmnist_multiview, siren_*_wts)")
+    p.add_argument("format", choices=list(FORMATS), help="the layout: " + ", ".join(FORMATS))
+    p.add_argument("dir", help="the dataset folder (mnist-inrs, fmnist_inrs, fmnist_multiview, siren_*_wts)")
     p.add_argument("--out", required=True, help="store directory to write (must not exist)")
     p.add_argument("--splits-file", default=None, help="the splits file (default: DIR/splits.json; dwsnets-mnist: mnist_splits.json in DIR or beside it)")
     p.add_argument("--skip-bad", action="store_true", help="warn about bad files and list them in the manifest instead of stopping")

@@ -6,10 +6,10 @@ Docs: https://wsbook.github.io/wsbook/data.html.md"""
 
 # %% ../nbs/03_data.ipynb #60f0e5fb
 from __future__ import annotations
-import gzip, hashlib, importlib.util, io, json, math, os, pickle, platform, shutil, struct, time, warnings
+import gzip, hashlib, importlib.util, json, math, os, pickle, platform, shutil, struct, time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 import numpy as np
 import torch
 from torch import Tensor, nn
@@ -85,7 +85,8 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise ValueError(f"{path}: not an idx file of unsigned bytes (magic {raw[:4].hex() if len(raw) >= 4 else raw.hex()!r}, expected 000008xx)")
     nd = raw[3]
     dims = struct.unpack(f">{nd}I", raw[4:4 + 4 * nd])
-    n = int(np.prod(dims)); body = raw[4 + 4 * nd:]
+    n = int(np.prod(dims))
+    body = raw[4 + 4 * nd:]
     if len(body) != n:
         raise ValueError(f"{path}: header says {dims} = {n} bytes of data but the file has {len(body)} (truncated or corrupt)")
     return np.frombuffer(body, dtype=np.uint8).reshape(dims)
@@ -101,11 +102,13 @@ def load_fmnist_source(root: str | Path | None = None) -> ImageSource:
     if not root.is_dir(): raise FileNotFoundError(f"{root}: Fashion-MNIST folder not found; {FMNIST_HOWTO}")
     parts = {}
     for pool, pre in (("train", "train"), ("test", "t10k")):
-        x = read_idx(_find(root, f"{pre}-images-idx3-ubyte")); y = read_idx(_find(root, f"{pre}-labels-idx1-ubyte"))
+        x = read_idx(_find(root, f"{pre}-images-idx3-ubyte"))
+        y = read_idx(_find(root, f"{pre}-labels-idx1-ubyte"))
         if x.ndim != 3 or len(x) != len(y):
             raise ValueError(f"{root}: {pre} images {x.shape} and labels {y.shape} do not match")
         parts[pool] = (x, y)
-    x = np.concatenate([parts["train"][0], parts["test"][0]]); y = np.concatenate([parts["train"][1], parts["test"][1]])
+    x = np.concatenate([parts["train"][0], parts["test"][0]])
+    y = np.concatenate([parts["train"][1], parts["test"][1]])
     pool = np.array(["train"] * len(parts["train"][1]) + ["test"] * len(parts["test"][1]))
     return ImageSource("fmnist", torch.from_numpy(x.copy()).float()[:, None] / 255, torch.from_numpy(y.astype(np.int64)),
                        FMNIST_CLASSES, pool, {"origin": str(root)})
@@ -135,7 +138,8 @@ def _read_cifar_py(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except Exception as e: raise ValueError(f"{path}: not a CIFAR-10 python batch ({e})") from None
     d = {(k.decode() if isinstance(k, bytes) else k): v for k, v in d.items()} if isinstance(d, dict) else {}
     if "data" not in d or "labels" not in d: raise ValueError(f"{path}: expected keys 'data' and 'labels', got {sorted(d)}")
-    x = np.asarray(d["data"], dtype=np.uint8); y = np.asarray(d["labels"], dtype=np.int64)
+    x = np.asarray(d["data"], dtype=np.uint8)
+    y = np.asarray(d["labels"], dtype=np.int64)
     if x.ndim != 2 or x.shape[1] != 3072 or len(x) != len(y):
         raise ValueError(f"{path}: expected data (N, 3072) and N labels, got {x.shape} and {y.shape}")
     return x, y
@@ -154,10 +158,14 @@ def load_cifar10_source(root: str | Path | None = None) -> ImageSource:
     xs, ys, pool = [], [], []
     for name, p in [(f"data_batch_{i}", "train") for i in range(1, 6)] + [("test_batch", "test")]:
         for f, reader in ((root / name, _read_cifar_py), (root / f"{name}.bin", _read_cifar_bin)):
-            if f.exists(): x, y = reader(f); break
+            if f.exists():
+                x, y = reader(f)
+                break
         else: raise FileNotFoundError(f"{root / name}: missing (nor {name}.bin); {CIFAR_HOWTO}")
         if y.min() < 0 or y.max() > 9: raise ValueError(f"{f}: labels must be in 0..9, got {y.min()}..{y.max()}")
-        xs.append(x); ys.append(y); pool += [p] * len(y)
+        xs.append(x)
+        ys.append(y)
+        pool += [p] * len(y)
     x = torch.from_numpy(np.concatenate(xs)).reshape(-1, 3, 32, 32).float() / 255
     return ImageSource("cifar10", x, torch.from_numpy(np.concatenate(ys)), CIFAR10_CLASSES, np.array(pool), {"origin": str(root)})
 
@@ -189,7 +197,8 @@ def default_counts(pool: np.ndarray, limit: int | None = None) -> dict[str, int]
     if n_te: c = {"train": n_tr - n_tr // 12, "val": n_tr // 12, "test": n_te}   # 60k -> 55k / 5k
     else: c = {"train": n_tr - 2 * (n_tr // 10), "val": n_tr // 10, "test": n_tr // 10}
     if limit is not None and limit < sum(c.values()):
-        tot = sum(c.values()); c = {k: max(1, round(v * limit / tot)) for k, v in c.items()}
+        tot = sum(c.values())
+        c = {k: max(1, round(v * limit / tot)) for k, v in c.items()}
         c["train"] = limit - c["val"] - c["test"]
     return c
 
@@ -221,7 +230,8 @@ def _sha256(path: Path) -> str:
 
 def atomic_write_json(path: Path, obj):
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
+    tmp.write_text(json.dumps(obj, indent=1))
+    os.replace(tmp, path)
 
 def _atomic_save(tensors: dict[str, Tensor], path: Path, metadata: dict[str, str]):
     "Write a safetensors file so that `path` is either absent or complete, never half written."
@@ -335,23 +345,30 @@ def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None,
               resume: bool = False, progress: bool = True, points: int | None = None, held_out: int | None = None,
               loss: str = "mse") -> Path:
     "Fit `views` INRs per object of `source` into the store at `out`; with `resume`, finish an interrupted job."
-    out = Path(out); r = get_recipe(recipe); shapes = isinstance(source, ShapeSource)
+    out = Path(out)
+    r = get_recipe(recipe)
+    shapes = isinstance(source, ShapeSource)
     counts = counts or default_counts(source.pool, limit)
     split = assign_splits(source.pool, counts, seed)
     if shapes:
         if loss not in ("mse", "bce"): raise ValueError(unknown_name("loss", loss, ("mse", "bce"), ""))
-        steps = SHAPE_FIT["steps"] if steps is None else steps; target = None
+        steps = SHAPE_FIT["steps"] if steps is None else steps
+        target = None
         fitp = {"loss": loss, "level": 0.5 if loss == "mse" else 0.0, "points": points or SHAPE_FIT["points"],
                 "held_out": held_out or SHAPE_FIT["held_out"], "near_surface_frac": SHAPE_FIT["near_surface_frac"],
                 "sigma": SHAPE_FIT["sigma"], "quality": "iou on held-out points"}
         bad = source.check(np.flatnonzero(split != ""))       # broken files leave their split, and are recorded
-        split[bad] = ""; skipped = [source.files[i] for i in bad]
-        sizes = (3, *hidden, 1); n_points = fitp["points"]
+        split[bad] = ""
+        skipped = [source.files[i] for i in bad]
+        sizes = (3, *hidden, 1)
+        n_points = fitp["points"]
         settings = _job_settings(source, split, views, r, steps, seed, sizes, target, fitp, skipped)
     else:
         if loss != "mse": raise ValueError(f"images are fitted with loss 'mse', got {loss!r}")
-        steps = r.steps if steps is None else steps; target = r.target_psnr if target is None else target
-        sizes = (2, *hidden, source.channels); n_points = int(np.prod(source.shape))
+        steps = r.steps if steps is None else steps
+        target = r.target_psnr if target is None else target
+        sizes = (2, *hidden, source.channels)
+        n_points = int(np.prod(source.shape))
         settings = _job_settings(source, split, views, r, steps, seed, sizes, target)
     job_path, old = out / "job.json", {}
     plan = _plan(split, views, shard_size)
@@ -372,7 +389,8 @@ def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None,
     (out / "shards").mkdir(parents=True, exist_ok=True)
     atomic_write_json(job_path, {**settings, "chunk": chunk, "shard_size": shard_size, "counts": counts, "limit": limit})
     todo = [s for s in plan if not (out / "shards" / f"{s['name']}.safetensors").exists()]
-    code = {k: i for i, k in enumerate(SPLITS)}; metric = "iou" if shapes else "psnr"
+    code = {k: i for i, k in enumerate(SPLITS)}
+    metric = "iou" if shapes else "psnr"
     bar = tqdm(total=sum(len(s["objects"]) for s in todo), unit="INR", desc=f"fit {source.name}", disable=not progress,
                dynamic_ncols=True, smoothing=0.05)
     for s in todo:
@@ -399,9 +417,12 @@ def _write_manifest(out: Path, settings: dict, plan: list[dict]):
     shards, qs, extra = [], [], []
     for s in plan:
         p = out / "shards" / f"{s['name']}.safetensors"
-        t = load_shard(p); qs.append(t[metric]); extra.append(t.get("train_iou", t[metric]))
+        t = load_shard(p)
+        qs.append(t[metric])
+        extra.append(t.get("train_iou", t[metric]))
         shards.append({"file": f"shards/{p.name}", "count": len(s["objects"]), "view": s["view"], "sha256": _sha256(p)})
-    q = torch.cat(qs); summary = _summary(q)
+    q = torch.cat(qs)
+    summary = _summary(q)
     if metric == "psnr": summary["frac_at_target"] = float((q >= settings["fit"]["target_psnr"]).float().mean())
     else: summary |= {"train_mean": float(torch.cat(extra).mean()), "frac_above_0.8": float((q > 0.8).float().mean())}
     man = {"format": STORE_FORMAT, "format_version": STORE_VERSION, **settings,
@@ -485,7 +506,8 @@ def read_manifest(store: str | Path) -> dict:
 
 def load_store(store: str | Path, check_hash: bool = True, device="cpu") -> INRDataset:
     "Load a whole INR store as tensors, checking it against its manifest."
-    store = Path(store); man = read_manifest(store)
+    store = Path(store)
+    man = read_manifest(store)
     metric = man.get("quality_metric", "psnr")
     parts = []
     for s in man["shards"]:
@@ -517,9 +539,11 @@ def _per_inr(x, n: int, what: str, dtype=torch.long) -> Tensor:
 
 def _view_numbers(obj: Tensor) -> Tensor:
     "The k-th INR of an object is its view k."
-    seen: dict[int, int] = {}; out = []
+    seen: dict[int, int] = {}
+    out = []
     for o in obj.tolist():
-        out.append(seen.get(o, 0)); seen[o] = out[-1] + 1
+        out.append(seen.get(o, 0))
+        seen[o] = out[-1] + 1
     return torch.tensor(out, dtype=torch.long)
 
 def _split_counts(fracs: dict, n: int) -> dict[str, int]:
@@ -553,7 +577,8 @@ def _object_splits(splits, obj: Tensor, seed: int) -> Tensor:
 def _from_weights(ws, labels, classes, splits, objects, views, quality, recipe, seed, shape, source) -> INRDataset:
     if not isinstance(ws, WeightSpace): raise TypeError(f"from_weights: ws must be a WeightSpace (WeightSpace.from_modules / from_state_dicts), got {type(ws).__name__}")
     if ws.channels is not None: raise ValueError("from_weights: ws has feature channels; a dataset holds networks (B, out, in)")
-    n = len(ws); label = _per_inr(labels, n, "labels")
+    n = len(ws)
+    label = _per_inr(labels, n, "labels")
     if label.min() < 0: raise ValueError(f"from_weights: labels must be >= 0, got {int(label.min())}")
     if classes is None or isinstance(classes, int): classes = [str(i) for i in range(int(label.max()) + 1 if classes is None else classes)]
     classes = [str(c) for c in classes]
@@ -599,11 +624,13 @@ def write_store(data: INRDataset | WeightSpace, out: str | Path, labels=None, sh
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        (tmp / "shards").mkdir(parents=True); shards = []
+        (tmp / "shards").mkdir(parents=True)
+        shards = []
         for v in ds.view.unique().tolist():
             rows = (ds.view == v).nonzero().squeeze(1)
             for k, s in enumerate(range(0, len(rows), shard_size)):
-                r = rows[s:s + shard_size]; p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
+                r = rows[s:s + shard_size]
+                p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
                 _atomic_save({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
                 shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": _sha256(p)})
         q = ds.quality[torch.isfinite(ds.quality)]
@@ -618,13 +645,16 @@ def write_store(data: INRDataset | WeightSpace, out: str | Path, labels=None, sh
         if out.exists(): out.rmdir()
         os.replace(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out
 
 # %% ../nbs/03_data.ipynb #322fe01f
 def store_info(store: str | Path) -> str:
     "A short human-readable summary of a store: source, architecture, fit, splits, views, quality."
-    m = read_manifest(store); a = m["arch"]; f = m["fit"]
+    m = read_manifest(store)
+    a = m["arch"]
+    f = m["fit"]
     shape = m.get("kind") == "shape"
     what = ("3D shapes, occupancy" if shape else f"images {'x'.join(map(str, m['shape']))}x{m.get('channels', 1)}" if "shape" in m
             else f"{a['sizes'][0]} inputs, {a['sizes'][-1]} outputs")
@@ -645,10 +675,10 @@ def store_info(store: str | Path) -> str:
              f"(sine init {a['init']}, last layer {a['last_init']}, grid {a['grid']}, output +{a['out_offset']})",
              f"  fit        {fit}",
              f"  views      {m['views']} per object",
-             f"  splits     " + ", ".join(f"{k} {v} objects ({v * m['views']} INRs)" for k, v in m["splits"].items()),
+             "  splits     " + ", ".join(f"{k} {v} objects ({v * m['views']} INRs)" for k, v in m["splits"].items()),
              qual]
     if shape and m["skipped_files"]["count"]:
         sk = m["skipped_files"]
         lines.append(f"  skipped    {sk['count']} broken file(s): " + ", ".join(sk["files"][:5]) + (" ..." if sk["count"] > 5 else ""))
-    lines.append(f"  versions   " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()))
+    lines.append("  versions   " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()))
     return "\n".join(lines)

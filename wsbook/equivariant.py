@@ -151,7 +151,8 @@ class _Block(nn.Module):
         return [sum(self.maps[f"{i}_{j}"](x[i]) for i in range(L)) for j in range(L)]
     def forward(self, ws: WeightSpace) -> WeightSpace:
         "The block on its own; the half of the output it does not produce is zero."
-        w, b = to_authors(ws); B, C = len(ws), self.c_out
+        w, b = to_authors(ws)
+        B, C = len(ws), self.c_out
         out = [p.expand(s) for p, s in zip(self.pieces(w, b), _full_shapes(self.sizes, B, C, self.dst_kind))]
         zeros = [torch.zeros(s, dtype=ws.dtype, device=ws.device) for s in _full_shapes(self.sizes, B, C, "b" if self.dst_kind == "w" else "w")]
         return from_authors(out, zeros) if self.dst_kind == "w" else from_authors(zeros, out)
@@ -262,7 +263,8 @@ def authors_init(module: nn.Module, scale: float = 1.0):
     times `scale`, biases U(+-1e-4). A SAB's fused q, k, v map is initialised as their three separate maps."""
     def init(w, b):
         out_c, in_c = w.shape
-        nn.init.xavier_normal_(w); w.mul_((2 * in_c / out_c) ** 0.5 * scale)
+        nn.init.xavier_normal_(w)
+        w.mul_((2 * in_c / out_c) ** 0.5 * scale)
         if b is not None: b.uniform_(-1e-4, 1e-4)
     done = set()
     with torch.no_grad():
@@ -403,7 +405,8 @@ class RowColMax(torch.autograd.Function):
     def forward(ctx, x: Tensor, cols: bool):
         row, ri = _max_pool(x, 2, True)
         col, ci = _max_pool(x, 1, True) if cols else (None, None)
-        ctx.set_materialize_grads(False); ctx.shape = x.shape
+        ctx.set_materialize_grads(False)
+        ctx.shape = x.shape
         ctx.save_for_backward(ri, ci)
         return row, col
     @staticmethod
@@ -446,7 +449,8 @@ def _sum_to(parts: list[Tensor], shape) -> Tensor:
         for i, a in enumerate(accs):
             if torch.broadcast_shapes(a.shape, p.shape) == tuple(p.shape):
                 # the full-size piece takes the rest in place when it owns its memory (a fresh product, not a view of a shared output)
-                accs[i] = p.add_(a) if tuple(p.shape) == shape and p._base is None else p + a; break
+                accs[i] = p.add_(a) if tuple(p.shape) == shape and p._base is None else p + a
+                break
         else: accs.append(p)
     full = next((a for a in accs if tuple(a.shape) == shape), None)
     rest = [a for a in accs if a is not full]
@@ -495,9 +499,13 @@ class EquivariantMap(nn.Module):
         tb = [[] for _ in range(L)] if "b" in self.dst else None
         o = 0
         for j in range(L if tw is not None else 0):
-            n = co * fsz(j) * fsz(j + 1); tw[j].append(g[:, None, None, o:o + n]); o += n
+            n = co * fsz(j) * fsz(j + 1)
+            tw[j].append(g[:, None, None, o:o + n])
+            o += n
         for j in range(L if tb is not None else 0):
-            n = co * fsz(j + 1); tb[j].append(g[:, None, o:o + n]); o += n
+            n = co * fsz(j + 1)
+            tb[j].append(g[:, None, o:o + n])
+            o += n
         for k in self.perm_layers:
             if str(k) not in self.set_layers: continue
             parts = []
@@ -508,8 +516,14 @@ class EquivariantMap(nn.Module):
             h = self.set_layers[str(k)](torch.cat(parts, -1) if len(parts) > 1 else parts[0])
             o = 0
             if tw is not None:
-                if k >= 1: n = co * fsz(k - 1); tw[k - 1].append(h[:, :, None, o:o + n]); o += n  # rows of W_{k-1}
-                if k <= L - 1: n = co * fsz(k + 1); tw[k].append(h[:, None, :, o:o + n]); o += n  # columns of W_k
+                if k >= 1:
+                    n = co * fsz(k - 1)
+                    tw[k - 1].append(h[:, :, None, o:o + n])
+                    o += n  # rows of W_{k-1}
+                if k <= L - 1:
+                    n = co * fsz(k + 1)
+                    tw[k].append(h[:, None, :, o:o + n])
+                    o += n  # columns of W_k
             if tb is not None and k >= 1: tb[k - 1].append(h[..., o:o + co])
         if self.point_w is not None:
             for j in range(L): tw[j].append(self.point_w[j](s.Sw[j]))
@@ -550,8 +564,10 @@ class WsbookDWSLayer(nn.Module):
         self.fixed, self.reduction = self.weight_to_weight.fixed, reduction
     def forward(self, ws: WeightSpace) -> WeightSpace:
         s = Summary(ws, self.fixed, self.reduction)
-        ww, _ = self.weight_to_weight.terms(s); _, wb = self.weight_to_bias.terms(s)
-        bw, _ = self.bias_to_weight.terms(s); _, bb = self.bias_to_bias.terms(s)
+        ww, _ = self.weight_to_weight.terms(s)
+        _, wb = self.weight_to_bias.terms(s)
+        bw, _ = self.bias_to_weight.terms(s)
+        _, bb = self.bias_to_bias.terms(s)
         w, b = self.weight_to_weight.assemble([x + y for x, y in zip(ww, bw)], [x + y for x, y in zip(wb, bb)])
         return WeightSpace(w, b)
 
@@ -563,7 +579,8 @@ def invariant_pool(ws: WeightSpace, reduction: str = "max", fixed_io: bool = Tru
 
 def invariant_pool_dim(sizes: Sequence[int], channels: int, fixed_io: bool = True) -> int:
     "Width of `invariant_pool`'s output."
-    f = fixed_layers(sizes, fixed_io); fsz = lambda k: sizes[k] if f[k] else 1
+    f = fixed_layers(sizes, fixed_io)
+    fsz = lambda k: sizes[k] if f[k] else 1
     L = len(sizes) - 1
     return channels * (sum(fsz(j) * fsz(j + 1) for j in range(L)) + sum(fsz(j + 1) for j in range(L)))
 
@@ -601,7 +618,9 @@ class NPLayer(nn.Module):
     def forward(self, ws: WeightSpace) -> WeightSpace:
         if self.mode == "NP":
             w, b = list(ws.weights), list(ws.biases)
-            w[0] = w[0] + self.in_embed; w[-1] = w[-1] + self.out_embed; b[-1] = b[-1] + self.out_bias_embed
+            w[0] = w[0] + self.in_embed
+            w[-1] = w[-1] + self.out_embed
+            b[-1] = b[-1] + self.out_bias_embed
             ws = WeightSpace(w, b)
         return self.map(ws)
 

@@ -16,7 +16,7 @@ from .runs import *
 from .stats import *
 from .scales import Scale, get_scale
 from .names import unknown_name
-from .runs import StoreSpec, store_spec, fit_spec, arm_config, views_config, run_many, results_dir
+from .runs import store_spec, fit_spec, arm_config, views_config, run_many, results_dir
 from .train import ContrastiveConfig
 from .records import repo_root
 
@@ -254,10 +254,12 @@ def save_results(experiment: str, results: dict, summary: dict, root=None) -> Pa
 # %% ../nbs/09_experiments.ipynb #7aa2b429
 def save_figure(fig, experiment: str, name: str, root=None, caption: str = "") -> Path:
     "Save a figure as PNG under the experiment's results folder, with the caption that says what to see in it."
-    d = results_dir(experiment, root); p = d / f"{name}.png"
+    d = results_dir(experiment, root)
+    p = d / f"{name}.png"
     fig.savefig(p, dpi=130, bbox_inches="tight")
     caps = json.loads((d / "figures.json").read_text()) if (d / "figures.json").exists() else {}
-    caps[p.name] = caption; (d / "figures.json").write_text(json.dumps(caps, indent=1))
+    caps[p.name] = caption
+    (d / "figures.json").write_text(json.dumps(caps, indent=1))
     return p
 
 # %% ../nbs/09_experiments.ipynb #f3627aa4

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 from scipy import stats
 from .records import repo_root, runs_covering, experiment_results
-from .experiments import PAPER, PAPER_SOURCE, SCALES, data_equivalence, data_root, get_scale
+from .experiments import PAPER_SOURCE, SCALES, data_equivalence, get_scale
 
 # %% auto #0
 __all__ = ['LEVEL', 'CLAIMS', 'COLUMNS', 'README_START', 'README_END', 'diff_interval', 'direction', 'size_verdict', 'verdict',

@@ -33,7 +33,8 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
 
 def inr_seeds(seed: int, objects, views) -> np.ndarray:
     "One 63-bit seed per (object, view) pair, independent of everything else."
-    o = np.asarray(objects, dtype=np.uint64); v = np.asarray(views, dtype=np.uint64)
+    o = np.asarray(objects, dtype=np.uint64)
+    v = np.asarray(views, dtype=np.uint64)
     with np.errstate(over="ignore"):
         h = _splitmix64(_splitmix64(_splitmix64(np.uint64(seed) + np.zeros_like(o)) ^ o) ^ v)
     return (h >> np.uint64(1)).astype(np.int64)
@@ -50,14 +51,16 @@ LOSSES = ("mse", "bce")
 def _quality(y: Tensor, t: Tensor, loss: str, per_inr_loss: Tensor) -> Tensor:
     if loss == "mse": return -10 * torch.log10(per_inr_loss.clamp_min(1e-20))
     pred, gold = y > 0, t > 0.5
-    inter = (pred & gold).flatten(1).sum(1); union = (pred | gold).flatten(1).sum(1)
+    inter = (pred & gold).flatten(1).sum(1)
+    union = (pred | gold).flatten(1).sum(1)
     return inter / union.clamp_min(1)
 
 class _Chunk:
     "Parameters, Adam state and one hand-fused training step for a chunk of INRs."
     def __init__(self, ws: WeightSpace, coords: Tensor, targets: Tensor, r: Recipe, loss: str):
         self.p = [t.clone() for t in ws.tensors]      # W0, b0, W1, b1, ...
-        self.m = [torch.zeros_like(t) for t in self.p]; self.v = [torch.zeros_like(t) for t in self.p]
+        self.m = [torch.zeros_like(t) for t in self.p]
+        self.v = [torch.zeros_like(t) for t in self.p]
         self.coords, self.targets, self.r, self.loss, self.t = coords, targets, r, loss, 0
         self.idx = torch.arange(len(ws), device=ws.device)   # which INRs of the job these are
 
@@ -78,32 +81,42 @@ class _Chunk:
         for i in range(L):
             z = torch.baddbmm(b[i].unsqueeze(1), h, W[i].transpose(1, 2))
             if i < L - 1:
-                z.mul_(om); cs.append(torch.cos(z)); h = z.sin_(); hs.append(h)
+                z.mul_(om)
+                cs.append(torch.cos(z))
+                h = z.sin_()
+                hs.append(h)
         y = z.add_(self.r.out_offset) if self.r.out_offset else z
         P = y.shape[1] * y.shape[2]
         if self.loss == "mse":
-            d = y - self.targets; per = d.pow(2).flatten(1).mean(1); d.mul_(2.0 / P)
+            d = y - self.targets
+            per = d.pow(2).flatten(1).mean(1)
+            d.mul_(2.0 / P)
         else:
             per = torch.nn.functional.binary_cross_entropy_with_logits(y, self.targets, reduction="none").flatten(1).mean(1)
             d = torch.sigmoid(y).sub_(self.targets).mul_(1.0 / P)
         q = _quality(y, self.targets, self.loss, per)
         grads = [None] * (2 * L)
         for i in range(L - 1, -1, -1):
-            grads[2 * i] = torch.bmm(d.transpose(1, 2), hs[i]); grads[2 * i + 1] = d.sum(1)
+            grads[2 * i] = torch.bmm(d.transpose(1, 2), hs[i])
+            grads[2 * i + 1] = d.sum(1)
             if i: d = torch.bmm(d, W[i]).mul_(cs[i - 1]).mul_(om)
         return per, q, grads
 
     def step(self) -> tuple[Tensor, Tensor]:
         "One Adam step; returns (per-INR loss, quality) of the parameters *before* the step."
-        per, q, g = self.grads(); self.update(g); return per, q
+        per, q, g = self.grads()
+        self.update(g)
+        return per, q
 
     def update(self, g, b1=0.9, b2=0.999, eps=1e-8):
         "Adam, element-wise: exactly one Adam per INR."
         self.t += 1
         torch._foreach_lerp_(self.m, g, 1 - b1)
-        torch._foreach_mul_(self.v, b2); torch._foreach_addcmul_(self.v, g, g, 1 - b2)
+        torch._foreach_mul_(self.v, b2)
+        torch._foreach_addcmul_(self.v, g, g, 1 - b2)
         den = torch._foreach_sqrt(self.v)
-        torch._foreach_div_(den, math.sqrt(1 - b2 ** self.t)); torch._foreach_add_(den, eps)
+        torch._foreach_div_(den, math.sqrt(1 - b2 ** self.t))
+        torch._foreach_add_(den, eps)
         torch._foreach_addcdiv_(self.p, self.m, den, -self.r.lr / (1 - b1 ** self.t))
 
     def weights(self) -> WeightSpace: return WeightSpace(self.p[0::2], self.p[1::2])
@@ -118,7 +131,9 @@ def _reference_fit(ws: WeightSpace, coords: Tensor, targets: Tensor, r: Recipe, 
         for _ in range(steps):
             y = siren_forward(WeightSpace(p[0::2], p[1::2]), coords, r.omega0, r.out_offset)
             loss = (y - targets[k:k + 1]).pow(2).mean()
-            opt.zero_grad(); loss.backward(); opt.step()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
         out.append(WeightSpace(p[0::2], p[1::2]).detach())
     return WeightSpace.cat(out)
 
@@ -128,7 +143,8 @@ def _time_chunk(n: int, sizes, n_points: int, d_out: int, device, loss: str, ste
     ws = init_siren(sizes, n, "paper", generator=g).to(device)
     coords = torch.rand(n_points, sizes[0], generator=g).to(device) * 2 - 1
     ch = _Chunk(ws, coords, torch.rand(n, n_points, d_out, generator=g).to(device), get_recipe("paper"), loss)
-    ch.step(); synchronize(device)
+    ch.step()
+    synchronize(device)
     t0 = time.perf_counter()
     for _ in range(steps): ch.step()
     synchronize(device)
@@ -167,7 +183,8 @@ def fit_inrs(coords: Tensor, targets: Tensor, sizes: Sequence[int], seeds, recip
              steps: int | None = None, target: float | None = None, loss: str = "mse", chunk: int | None = None,
              device: str = "auto", pbar=None) -> FitResult:
     "Fit one INR per row of `targets` (N, P, out) at `coords` ((P, d) or (N, P, d)), seeded by `seeds`."
-    r, dev = get_recipe(recipe), resolve_device(device); keep_freed_memory()
+    r, dev = get_recipe(recipe), resolve_device(device)
+    keep_freed_memory()
     if loss not in LOSSES: raise ValueError(unknown_name("loss", loss, LOSSES, ""))
     steps = r.steps if steps is None else steps
     target = (r.target_psnr if loss == "mse" else math.inf) if target is None else target
@@ -189,7 +206,8 @@ def fit_inrs(coords: Tensor, targets: Tensor, sizes: Sequence[int], seeds, recip
 def _fit_chunk(ws: WeightSpace, coords, targets, r: Recipe, steps: int, target: float, loss: str, pbar) -> FitResult:
     "Fit one chunk; an INR leaves the chunk (and stops changing) as soon as it reaches `target`."
     out = [t.clone() for t in ws.tensors]
-    quality = torch.empty(len(ws), device=ws.device); used = torch.empty(len(ws), dtype=torch.long, device=ws.device)
+    quality = torch.empty(len(ws), device=ws.device)
+    used = torch.empty(len(ws), dtype=torch.long, device=ws.device)
     ch = _Chunk(ws, coords, targets, r, loss)
     with torch.no_grad():
         for k in range(steps + 1):
@@ -211,10 +229,16 @@ def _sequential_rate_at(coords: Tensor, targets: Tensor, sizes, steps: int, r, d
     from wsbook.inr import SirenModule
     t0 = time.perf_counter()
     for k, tgt in enumerate(targets):
-        torch.manual_seed(k); x = (coords[k] if coords.ndim == 3 else coords).to(device); tgt = tgt.to(device)
-        net = SirenModule(sizes, r.omega0, r.out_offset).to(device); opt = torch.optim.Adam(net.parameters(), lr=r.lr)
+        torch.manual_seed(k)
+        x = (coords[k] if coords.ndim == 3 else coords).to(device)
+        tgt = tgt.to(device)
+        net = SirenModule(sizes, r.omega0, r.out_offset).to(device)
+        opt = torch.optim.Adam(net.parameters(), lr=r.lr)
         for _ in range(steps):
-            loss = (net(x) - tgt).pow(2).mean(); opt.zero_grad(); loss.backward(); opt.step()
+            loss = (net(x) - tgt).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
     synchronize(device)
     return len(targets) * steps / (time.perf_counter() - t0)
 
@@ -229,8 +253,10 @@ def _tile(t: Tensor, n: int) -> Tensor:
 def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None):
     "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1]); `n_inrs`, `steps` shrink it (a dry run)."
     from wsbook.inr import make_grid as _grid
-    dev = resolve_device(device); sizes = (2, 32, 32, images.shape[1])
-    coords = _grid(*images.shape[-2:]); tg = images.flatten(2).transpose(1, 2)
+    dev = resolve_device(device)
+    sizes = (2, 32, 32, images.shape[1])
+    coords = _grid(*images.shape[-2:])
+    tg = images.flatten(2).transpose(1, 2)
     n_b, n_s, st = (64, 4, 30) if quick else (256, 16, 100)
     if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
     st = steps or st
@@ -239,8 +265,12 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
     tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
     t0 = time.perf_counter()
     fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
-    wall = time.perf_counter() - t0; batched = n_b * st / wall
-    n_i = min(n_b, 1024); t0 = time.perf_counter(); init_batch(sizes, seeds[:n_i]); init_s = (time.perf_counter() - t0) * n_b / n_i
+    wall = time.perf_counter() - t0
+    batched = n_b * st / wall
+    n_i = min(n_b, 1024)
+    t0 = time.perf_counter()
+    init_batch(sizes, seeds[:n_i])
+    init_s = (time.perf_counter() - t0) * n_b / n_i
     seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"), dev)
     rates = chunk_rates(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
     yield {"bench": "fit", "case": "batched_vs_sequential", "value": round(batched, 1), "unit": "INR-steps/s",
@@ -248,12 +278,15 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
            "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st, "init_s": round(init_s, 3),
            "steps_per_s_without_init": round(n_b * st / max(wall - init_s, 1e-9), 1),
            "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
-    n_q = n_inrs or (32 if quick else 256); q_steps = steps
+    n_q = n_inrs or (32 if quick else 256)
+    q_steps = steps
     for name in ("paper", "siren"):
-        r = get_recipe(name); steps = q_steps or (200 if quick else r.steps)
+        r = get_recipe(name)
+        steps = q_steps or (200 if quick else r.steps)
         t0 = time.perf_counter()
         res = fit_inrs(coords, tg[:n_q], sizes, inr_seeds(0, range(n_q), [0] * n_q), r, steps, device=dev, chunk=chunk)
-        dt = time.perf_counter() - t0; at = res.quality >= r.target_psnr
+        dt = time.perf_counter() - t0
+        at = res.quality >= r.target_psnr
         yield {"bench": "fit", "case": f"quality_{name}", "value": round(float(res.quality.mean()), 2), "unit": "dB",
                "min_psnr": round(float(res.quality.min()), 2), "mean_steps": round(float(res.steps.float().mean()), 1),
                "steps_budget": steps, "n_inrs": n_q, "frac_at_target": round(float(at.float().mean()), 3),
@@ -263,7 +296,9 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
 # %% ../nbs/02_fit.ipynb #ab0a6b55
 def bench_fit_3d(coords: Tensor, occ: Tensor, quick: bool = False, device: str = "auto", hidden=(32, 32)):
     "Yield the batched-vs-sequential record for occupancy INRs: `coords` (N, P, 3), `occ` (N, P, 1)."
-    dev = resolve_device(device); sizes = (3, *hidden, 1); P = coords.shape[1]
+    dev = resolve_device(device)
+    sizes = (3, *hidden, 1)
+    P = coords.shape[1]
     n_b, n_s, st = (min(64, len(coords)), 2, 20) if quick else (min(256, len(coords)), 8, 50)
     chunk = pick_chunk(sizes, P, 1, str(dev), "mse")
     t0 = time.perf_counter()

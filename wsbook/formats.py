@@ -18,7 +18,7 @@ from .weights import WeightSpace
 from .names import unknown_name
 from .inr import Draw, render, psnr
 from .fit import resolve_device
-from .data import (SPLITS, FMNIST_CLASSES, FMNIST_DEFAULT_ROOT, CIFAR10_CLASSES, STORE_FORMAT, STORE_VERSION,
+from .data import (SPLITS, FMNIST_CLASSES, CIFAR10_CLASSES, STORE_FORMAT, STORE_VERSION,
                          INRDataset, read_manifest, load_store, load_source, load_fmnist_source,
                          load_cifar10_source, _sha256, _atomic_save, atomic_write_json, _summary)
 
@@ -151,7 +151,8 @@ def _int_label(v, path, field="label") -> int:
 def layers_from_state_dict(sd: dict, fmt: str | Format, path="state dict") -> tuple[list[Tensor], list[Tensor], int | None]:
     "Weights (out, in), biases (out,) and the label (None where the format keeps it elsewhere) of one INR file."
     f = get_format(fmt) if isinstance(fmt, str) else fmt
-    sd = dict(sd); label = sd.pop("label", None)
+    sd = dict(sd)
+    label = sd.pop("label", None)
     if f.label_key and label is None: raise ValueError(f"{path}: field 'label' missing ({f.name} files hold their label)")
     if label is not None and f.family == "nfn": raise ValueError(f"{path}: unexpected field 'label' (NFN's loader reads weight, bias pairs only)")
     idx = [int(m.group(1)) for k in sd if (m := _KEY_RX[f.family].match(k))]
@@ -179,7 +180,8 @@ def state_dict_from_layers(weights: Sequence[Tensor], biases: Sequence[Tensor], 
     keys = state_dict_keys(f.family, len(weights))
     sd = {}
     for i, (w, b) in enumerate(zip(weights, biases)):
-        sd[keys[2 * i]] = w.detach().clone().contiguous(); sd[keys[2 * i + 1]] = b.detach().clone().contiguous()
+        sd[keys[2 * i]] = w.detach().clone().contiguous()
+        sd[keys[2 * i + 1]] = b.detach().clone().contiguous()
     if f.label_key: sd["label"] = int(label)
     return sd
 
@@ -220,7 +222,8 @@ class _Bad:
     def __init__(self, skip: bool): self.skip, self.items = skip, []
     def __call__(self, file, reason: str):
         if not self.skip: raise ValueError(f"{file}: {reason}")
-        warnings.warn(f"skipping {file}: {reason}"); self.items.append({"file": str(file), "reason": reason})
+        warnings.warn(f"skipping {file}: {reason}")
+        self.items.append({"file": str(file), "reason": reason})
 
 def reroot(orig: str, root: Path, tail: int) -> Path:
     "Where a splits file's path `orig` lies under `root` (the authors' rule, then the layout's last `tail` parts)."
@@ -272,27 +275,45 @@ def _split_lists(js, sf: Path) -> dict[str, tuple[list, list | None]]:
 
 def scan_dwsnets_mnist(root, splits=None, skip_bad=False, seed=0, test_offset=TEST_OFFSET) -> tuple[list[Entry], dict]:
     "Entries of a DWSNets `mnist-inrs` folder, and notes for the manifest."
-    root = Path(root); bad = _Bad(skip_bad); found = {}
+    root = Path(root)
+    bad = _Bad(skip_bad)
+    found = {}
     for d in sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("mnist_png_")):
         m = _MNIST_DIR.match(d.name)
-        if not m: bad(d, "folder name does not parse as mnist_png_<pool>_<label>_<id>"); continue
+        if not m:
+            bad(d, "folder name does not parse as mnist_png_<pool>_<label>_<id>")
+            continue
         f = d / "checkpoints" / "model_final.pth"
-        if not f.is_file(): bad(f, "file missing (every mnist_png_* folder holds checkpoints/model_final.pth)"); continue
+        if not f.is_file():
+            bad(f, "file missing (every mnist_png_* folder holds checkpoints/model_final.pth)")
+            continue
         train = "train" in m.group(1)
         found[f.resolve()] = Entry(f, "train" if train else "test", int(m.group(3)) + (0 if train else test_offset), 0, int(m.group(2)))
     if not found: raise FileNotFoundError(f"{root}: no mnist_png_*/checkpoints/model_final.pth files (is this DWSNets' mnist-inrs folder?)")
     sf = _splits_file(root, ["mnist_splits.json"], splits, parent=True)
     notes = {"splits_file": str(sf) if sf else None}
     if sf:
-        lists = _split_lists(_read_json(sf), sf); seen = set()
+        lists = _split_lists(_read_json(sf), sf)
+        seen = set()
         for s, (paths, labels) in lists.items():
             for i, p in enumerate(paths):
                 try: f = reroot(p, root, 3).resolve()
-                except ValueError as e: bad(sf, f"field '{s}.path' entry {i}: {e}"); continue
-                if f not in found: bad(sf, f"field '{s}.path' entry {i} names {p}, which is not a file of {root}"); continue
-                e = found[f]; seen.add(f)
-                if (e.split == "test") != (s == "test"): bad(f, f"the splits file puts it in {s!r} but its folder says {e.split!r}"); seen.discard(f); continue
-                if labels is not None and int(labels[i]) != e.label: bad(f, f"the splits file's '{s}.label' is {labels[i]!r} but its folder says {e.label}"); seen.discard(f); continue
+                except ValueError as e:
+                    bad(sf, f"field '{s}.path' entry {i}: {e}")
+                    continue
+                if f not in found:
+                    bad(sf, f"field '{s}.path' entry {i} names {p}, which is not a file of {root}")
+                    continue
+                e = found[f]
+                seen.add(f)
+                if (e.split == "test") != (s == "test"):
+                    bad(f, f"the splits file puts it in {s!r} but its folder says {e.split!r}")
+                    seen.discard(f)
+                    continue
+                if labels is not None and int(labels[i]) != e.label:
+                    bad(f, f"the splits file's '{s}.label' is {labels[i]!r} but its folder says {e.label}")
+                    seen.discard(f)
+                    continue
                 e.split = s
         left = [f for f in found if f not in seen]
         if left: notes["not_in_splits_file"] = len(left)
@@ -310,15 +331,21 @@ def scan_dwsnets_mnist(root, splits=None, skip_bad=False, seed=0, test_offset=TE
 # %% ../nbs/03b_formats.ipynb #5907dad4
 def scan_fmnist_inrs(root, splits=None, skip_bad=False, multiview=False, test_offset=TEST_OFFSET) -> tuple[list[Entry], dict]:
     "Entries of a `fmnist_inrs` (or, `multiview`, `fmnist_multiview`) folder, and notes for the manifest."
-    root = Path(root); bad = _Bad(skip_bad); tail = 3 if multiview else 2
+    root = Path(root)
+    bad = _Bad(skip_bad)
+    tail = 3 if multiview else 2
     sf = _splits_file(root, ["splits.json"], splits)
     raw = []                                                   # (file, split, label from the splits file)
     if sf:
         for s, (paths, labels) in _split_lists(_read_json(sf), sf).items():
             for i, p in enumerate(paths):
                 try: f = reroot(p, root, tail)
-                except ValueError as e: bad(sf, f"field {s!r} entry {i}: {e}"); continue
-                if not f.is_file(): bad(sf, f"field {s!r} entry {i} names {p}, re-rooted to {f}, which does not exist"); continue
+                except ValueError as e:
+                    bad(sf, f"field {s!r} entry {i}: {e}")
+                    continue
+                if not f.is_file():
+                    bad(sf, f"field {s!r} entry {i} names {p}, re-rooted to {f}, which does not exist")
+                    continue
                 raw.append((f, s, None if labels is None else labels[i]))
     else:
         pat = "*/{}/*.pth" if multiview else "{}/*.pth"
@@ -328,7 +355,9 @@ def scan_fmnist_inrs(root, splits=None, skip_bad=False, multiview=False, test_of
     entries = []
     for f, s, lab in raw:
         o = _object(f, s, test_offset)
-        if o is None: bad(f, "file name does not end in <index>.pth (the image index)"); continue
+        if o is None:
+            bad(f, "file name does not end in <index>.pth (the image index)")
+            continue
         entries.append(Entry(f, s, o, names.index(f.parts[-3]) if multiview else 0, None, lab))
     return entries, {"splits_file": str(sf) if sf else None, "view_names": names if multiview else None, "skipped": bad.items}
 
@@ -346,17 +375,23 @@ def nfn_dataset(root: Path) -> str:
 
 def scan_nfn(root, split_points=(45000, 50000), skip_bad=False, prefix="randinit_smaller") -> tuple[list[Entry], dict]:
     "Entries of an NFN `siren_<d>_wts` folder, and notes for the manifest."
-    root = Path(root); bad = _Bad(skip_bad); vp, tp = split_points
+    root = Path(root)
+    bad = _Bad(skip_bad)
+    vp, tp = split_points
     if not 0 <= vp <= tp: raise ValueError(f"split points must satisfy 0 <= val <= test, got {split_points}")
     orig, aug = re.compile(rf"^{re.escape(prefix)}_(\d)s$"), re.compile(rf"^{re.escape(prefix)}_aug(\d+)_(\d)s$")
     entries, ignored = [], []
     for d in sorted(p for p in root.iterdir() if p.is_dir()):
         if m := orig.match(d.name): view, label = 0, int(m.group(1))
         elif m := aug.match(d.name): view, label = int(m.group(1)) + 1, int(m.group(2))
-        else: ignored.append(d.name); continue
+        else:
+            ignored.append(d.name)
+            continue
         for f in sorted(d.glob("*.pth")):
             m = re.fullmatch(r"net(\d+)\.pth", f.name)
-            if not m: bad(f, "file name is not net<idx>.pth"); continue
+            if not m:
+                bad(f, "file name is not net<idx>.pth")
+                continue
             i = int(m.group(1))
             entries.append(Entry(f, "train" if i < vp else "val" if i < tp else "test", i, view, label))
     if not entries: raise FileNotFoundError(f"{root}: no {prefix}_<label>s/net<idx>.pth files (is this one of NFN's siren_*_wts folders?)")
@@ -407,7 +442,8 @@ def inr_psnr(ws: WeightSpace, manifest: dict, images: Tensor, objects: Tensor, c
         raise ValueError(f"source images are {tuple(images.shape[1:])} but the store's INRs draw {(manifest['channels'], *manifest['shape'])}")
     dev, out = resolve_device(device), torch.full((len(ws),), float("nan"))
     for i in range(0, len(ws), chunk):
-        o = objects[i:i + chunk]; ok = (o >= 0) & (o < len(images))
+        o = objects[i:i + chunk]
+        ok = (o >= 0) & (o < len(images))
         p = psnr(render(ws[i:i + chunk].to(dev), manifest["shape"], manifest), images[o.clamp(0, len(images) - 1)].to(dev)).cpu()
         out[i:i + chunk] = torch.where(ok, p, torch.nan)
     return out
@@ -434,11 +470,13 @@ def _write_store(out: Path, t: dict, man: dict, shard_size: int) -> Path:
     import safetensors
     tmp = _fresh_dir(out)
     try:
-        (tmp / "shards").mkdir(); shards = []
+        (tmp / "shards").mkdir()
+        shards = []
         for v in t["view"].unique().tolist():
             rows = (t["view"] == v).nonzero().squeeze(1)
             for k, s in enumerate(range(0, len(rows), shard_size)):
-                r = rows[s:s + shard_size]; p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
+                r = rows[s:s + shard_size]
+                p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
                 _atomic_save({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
                 shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": _sha256(p)})
         q = t["psnr"][torch.isfinite(t["psnr"])]
@@ -450,7 +488,8 @@ def _write_store(out: Path, t: dict, man: dict, shard_size: int) -> Path:
         atomic_write_json(tmp / "manifest.json", man)
         _publish(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out
 
 # %% ../nbs/03b_formats.ipynb #97a60f59
@@ -459,7 +498,8 @@ def import_dataset(fmt: str, src, out, splits=None, skip_bad: bool = False, imag
                    progress: bool = True) -> Path:
     "Read the published INR dataset in folder `src` (layout `fmt`) into a new wsbook store at `out`."
     from tqdm.auto import tqdm
-    f = get_format(fmt); src = Path(src)
+    f = get_format(fmt)
+    src = Path(src)
     if not src.is_dir(): raise FileNotFoundError(f"{src}: dataset folder not found")
     _fresh_dir(Path(out)).rmdir()                              # fail early if --out is taken
     side = _read_sidecar(src, fmt)
@@ -476,33 +516,50 @@ def import_dataset(fmt: str, src, out, splits=None, skip_bad: bool = False, imag
         for e in entries:
             if not 0 <= e.object < len(m): raise ValueError(f"{e.path}: index {e.object} is not in {src / SIDECAR}'s 'objects' ({len(m)} entries)")
             e.object = m[e.object]
-    bad = _Bad(skip_bad); bad.items = notes.pop("skipped")
+    bad = _Bad(skip_bad)
+    bad.items = notes.pop("skipped")
     entries.sort(key=lambda e: (e.view, e.object))             # the store's order: files land in place, no reordering copy
     first, by_obj, seen, buf, meta = None, {}, {}, None, []
     for e in tqdm(entries, desc=f"import {fmt}", unit="file", disable=not progress, dynamic_ncols=True):
         try: W, B, lab = layers_from_state_dict(read_state_dict(e.path), f, e.path)
         except (ValueError, FileNotFoundError) as ex:
             if not skip_bad: raise
-            bad(e.path, str(ex).removeprefix(f"{e.path}: ")); continue
+            bad(e.path, str(ex).removeprefix(f"{e.path}: "))
+            continue
         sizes = sizes_of(W)
         if first is None:
             if sizes[0] != 2 or sizes[-1] != channels:
                 raise ValueError(f"{e.path}: layer sizes {sizes}: expected 2 inputs and {channels} output(s) for {source} images")
             first = (sizes, e.path)                            # one preallocated tensor per layer for the whole dataset
             buf = [torch.empty(len(entries), *t.shape) for t in W + B]
-        elif sizes != first[0]: bad(e.path, f"layer sizes {'-'.join(map(str, sizes))} differ from {first[1]}'s {'-'.join(map(str, first[0]))} (mixed architectures)"); continue
+        elif sizes != first[0]:
+            bad(e.path, f"layer sizes {'-'.join(map(str, sizes))} differ from {first[1]}'s {'-'.join(map(str, first[0]))} (mixed architectures)")
+            continue
         label = lab if lab is not None else e.label
-        if lab is not None and e.label is not None and lab != e.label: bad(e.path, f"field 'label' is {lab} but the path says {e.label}"); continue
+        if lab is not None and e.label is not None and lab != e.label:
+            bad(e.path, f"field 'label' is {lab} but the path says {e.label}")
+            continue
         if e.split_label is not None:
             try: sl = _int_label(e.split_label, notes.get("splits_file"), f"{e.split}.label")
-            except ValueError as ex: bad(e.path, str(ex)); continue
-            if sl != label: bad(e.path, f"the splits file's label is {sl} but the file's 'label' is {label}"); continue
-        if not 0 <= label < len(classes): bad(e.path, f"field 'label' is {label}, outside the {len(classes)} classes 0..{len(classes) - 1}"); continue
-        if not all(torch.isfinite(t).all() for t in W + B): bad(e.path, "weights hold NaN or inf values"); continue
-        if (e.object, e.view) in seen: bad(e.path, f"a second file for object {e.object}, view {e.view} (the first: {seen[e.object, e.view]})"); continue
+            except ValueError as ex:
+                bad(e.path, str(ex))
+                continue
+            if sl != label:
+                bad(e.path, f"the splits file's label is {sl} but the file's 'label' is {label}")
+                continue
+        if not 0 <= label < len(classes):
+            bad(e.path, f"field 'label' is {label}, outside the {len(classes)} classes 0..{len(classes) - 1}")
+            continue
+        if not all(torch.isfinite(t).all() for t in W + B):
+            bad(e.path, "weights hold NaN or inf values")
+            continue
+        if (e.object, e.view) in seen:
+            bad(e.path, f"a second file for object {e.object}, view {e.view} (the first: {seen[e.object, e.view]})")
+            continue
         o = by_obj.setdefault(e.object, (e.split, label, e.path))
         if o[:2] != (e.split, label):
-            bad(e.path, f"object {e.object} is {e.split!r} with label {label} here but {o[0]!r} with label {o[1]} in {o[2]} (views of one object share split and label)"); continue
+            bad(e.path, f"object {e.object} is {e.split!r} with label {label} here but {o[0]!r} with label {o[1]} in {o[2]} (views of one object share split and label)")
+            continue
         seen[e.object, e.view] = e.path
         for t, x in zip(buf, W + B): t[len(meta)] = x
         meta.append((e.view, e.object, label, SPLITS.index(e.split)))
@@ -535,7 +592,8 @@ def _test_offset(obj: Tensor, split: Tensor) -> int:
 def _nfn_numbering(obj: Tensor, split: Tensor) -> tuple[dict[int, int], list[int] | None, list[int]]:
     "NFN indices for the store's objects (identity where already contiguous and split by index), the map back, split points."
     per = {int(o): int(s) for o, s in zip(obj.tolist(), split.tolist())}
-    objs = sorted(per); counts = [sum(1 for o in objs if per[o] == k) for k in range(3)]
+    objs = sorted(per)
+    counts = [sum(1 for o in objs if per[o] == k) for k in range(3)]
     points = [counts[0], counts[0] + counts[1]]
     if objs == list(range(len(objs))) and all(per[o] == (0 if o < points[0] else 1 if o < points[1] else 2) for o in objs):
         return {o: o for o in objs}, None, points
@@ -545,14 +603,17 @@ def _nfn_numbering(obj: Tensor, split: Tensor) -> tuple[dict[int, int], list[int
 def export_store(store, fmt: str, out, progress: bool = True) -> dict:
     "Write the INR store `store` into folder `out` in layout `fmt`; returns what was written and how to train on it."
     from tqdm.auto import tqdm
-    f = get_format(fmt); store, out = Path(store), Path(out)
+    f = get_format(fmt)
+    store, out = Path(store), Path(out)
     ds = load_store(store)
     man = ds.manifest
     if man.get("kind") == "shape" or ds.ws.sizes[0] != 2: raise ValueError(f"{store}: {fmt} holds 2D image INRs; this store's INRs take {ds.ws.sizes[0]} inputs")
     if fmt != "nfn" and ds.ws.sizes[-1] != 1: raise ValueError(f"{store}: {fmt} holds grey-scale INRs (1 output); these have {ds.ws.sizes[-1]}")
     note = []
     if fmt in ("dwsnets-mnist", "dwsnets-fmnist") and man["views"] > 1:
-        keep = ds.view == 0; ds = ds.subset(keep.nonzero().squeeze(1)); note.append(f"wrote view 0 of {man['views']} ({fmt} holds one view per image; use multiview for all)")
+        keep = ds.view == 0
+        ds = ds.subset(keep.nonzero().squeeze(1))
+        note.append(f"wrote view 0 of {man['views']} ({fmt} holds one view per image; use multiview for all)")
     src_conv = Draw.of(man)
     dst = Draw(f.grid, src_conv.omega0, f.out_offset, f.pixel_range)   # conversion keeps omega_0
     ws = ds.ws if src_conv == dst else convert_convention(ds.ws, src_conv, dst)
@@ -561,13 +622,15 @@ def export_store(store, fmt: str, out, progress: bool = True) -> dict:
     obj, split, label, view = ds.object, ds.split, ds.label, ds.view
     side = {"format": fmt, "wsbook": wsbook.__version__, "from": str(store.resolve()),
             "store": {k: man[k] for k in ("source", "classes", "shape", "channels", "fit")} | {"arch": {**man["arch"], **dst.to_dict()}}}
-    tmp = _fresh_dir(out); files, split_lists = [], {s: [] for s in SPLITS}
+    tmp = _fresh_dir(out)
+    files, split_lists = [], {s: [] for s in SPLITS}
     try:
         if fmt == "nfn":
             idx_of, back, points = _nfn_numbering(obj, split)
             side |= {"objects": back, "split_points": points}
         else:
-            off = _test_offset(obj, split); side["test_offset"] = off
+            off = _test_offset(obj, split)
+            side["test_offset"] = off
         if fmt == "multiview":
             names = man.get("imported", {}).get("view_names") or [f"view_{v:0{len(str(man['views'] - 1))}d}" for v in range(man["views"])]
             side["view_names"] = names
@@ -596,7 +659,8 @@ def export_store(store, fmt: str, out, progress: bool = True) -> dict:
         atomic_write_json(tmp / SIDECAR, side)
         _publish(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True); raise
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     views = int(view.max()) + 1
     stats = f"--statistics-path {out}/statistics.pth"
     train = {"dwsnets-mnist": f"DWSNets experiments/mnist: python trainer.py --data-path {out}/mnist_splits.json {stats}",
@@ -613,7 +677,8 @@ def _picks(ds: INRDataset, per_class: int = 1, most: int = 12) -> list[int]:
 
 def _gallery(ds: INRDataset, picks: list[int], rendered: Tensor, src: Tensor | None, q: Tensor | None, path: Path):
     "Rendered INRs (top row) above their source images (bottom row, where known), with their PSNR."
-    import matplotlib; matplotlib.use("Agg", force=False)
+    import matplotlib
+    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     rows = 2 if src is not None else 1
     fig, axes = plt.subplots(rows, len(picks), figsize=(1.3 * len(picks), 1.5 * rows), squeeze=False)
@@ -625,13 +690,17 @@ def _gallery(ds: INRDataset, picks: list[int], rendered: Tensor, src: Tensor | N
     for ax in axes.flat: ax.set_axis_off()
     axes[0, 0].text(-0.15, 0.5, "INR", transform=axes[0, 0].transAxes, ha="right", va="center", fontsize=8)
     if src is not None: axes[1, 0].text(-0.15, 0.5, "image", transform=axes[1, 0].transAxes, ha="right", va="center", fontsize=8)
-    fig.tight_layout(); fig.savefig(path, dpi=110); plt.close(fig)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 @torch.no_grad()
 def check_store(store, images=None, limit: int | None = None, figure: bool = True, sample: int = 256, device: str = "auto",
                 chunk: int = 4096) -> dict:
     "Verify a store's shards and render its INRs (PSNR against the source where known); writes check.json (+ check.png)."
-    store = Path(store); man = read_manifest(store); dev = resolve_device(device)
+    store = Path(store)
+    man = read_manifest(store)
+    dev = resolve_device(device)
     bad = []
     for s in man["shards"]:
         p = store / s["file"]
@@ -654,8 +723,10 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
     finite, lo, hi, total, outside = True, math.inf, -math.inf, 0.0, 0
     for i in range(0, len(ds), chunk):                        # streamed: a 700k-INR store never sits rendered in memory
         r = render(ds.ws[i:i + chunk].to(dev), man["shape"], man)
-        finite &= bool(torch.isfinite(r).all()); lo, hi = min(lo, float(r.min())), max(hi, float(r.max()))
-        total += float(r.double().sum()); outside += int(((r < -0.05) | (r > 1.05)).sum())
+        finite &= bool(torch.isfinite(r).all())
+        lo, hi = min(lo, float(r.min())), max(hi, float(r.max()))
+        total += float(r.double().sum())
+        outside += int(((r < -0.05) | (r > 1.05)).sum())
         if src is not None:
             o = ds.object[i:i + chunk]
             q[i:i + chunk] = torch.where(ok[i:i + chunk], psnr(r, src[o.clamp(0, len(src) - 1)].to(dev)).cpu(), torch.nan)
@@ -678,13 +749,16 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
             best = max(conv, key=conv.get)
             rep["conventions_median_psnr"] = conv
             if conv[best] > mine + 3: suspect = f"the INRs draw their images better as '{best}' ({conv[best]:.1f} dB) than with the manifest's convention ({mine:.1f} dB)"
-    else: rep["psnr"] = None; rep["psnr_note"] = where
+    else:
+        rep["psnr"] = None
+        rep["psnr_note"] = where
     rep["suspect"] = suspect
     rep["ok"] = finite and suspect is None
     try:
         if figure and len(ds):
             picks = _picks(ds)
-            _gallery(ds, picks, render(ds.ws[picks], man["shape"], man), src, q, store / "check.png"); rep["figure"] = str(store / "check.png")
+            _gallery(ds, picks, render(ds.ws[picks], man["shape"], man), src, q, store / "check.png")
+            rep["figure"] = str(store / "check.png")
         atomic_write_json(store / "check.json", rep)
     except OSError as e: rep["not_written"] = f"check.json / check.png not written into the store: {e}"   # a read-only store is still checked
     return rep
@@ -711,7 +785,8 @@ def check_text(rep: dict) -> str:
 
 def imported_info(store) -> str:
     "A short summary of an imported store (what `wsbook info` prints for one)."
-    m = read_manifest(store); a, im = m["arch"], m["imported"]
+    m = read_manifest(store)
+    a, im = m["arch"], m["imported"]
     p = m.get("psnr")
     qual = (f"mean {p['mean']:.2f} dB, min {p['min']:.2f}, median {p['median']:.2f}, max {p['max']:.2f} ({p['measured']} INRs, against {im['psnr_images']})"
             if p else f"not measured ({im.get('psnr_note')})")
@@ -721,10 +796,10 @@ def imported_info(store) -> str:
              f"  source     {m['source']} ({len(m['classes'])} classes, images {'x'.join(map(str, m['shape']))}x{m['channels']})",
              f"  arch       SIREN {'-'.join(map(str, a['sizes']))}, omega0={a['omega0']}, grid {a['grid']}, output +{a['out_offset']}, "
              f"pixel range {a.get('pixel_range', [0, 1])}",
-             f"  fit        " + (f"by {m['fit']['by']}" if "by" in m["fit"] else
+             "  fit        " + (f"by {m['fit']['by']}" if "by" in m["fit"] else
                                    f"by wsbook: {m['fit'].get('steps')} steps, lr {m['fit'].get('lr')}, seed {m['fit'].get('seed')} (recipe {a['recipe']})"),
              f"  views      {m['views']}; {m['count']} INRs",
-             f"  splits     " + ", ".join(f"{k} {v} objects" for k, v in m["splits"].items()),
+             "  splits     " + ", ".join(f"{k} {v} objects" for k, v in m["splits"].items()),
              f"  PSNR       {qual}"]
     if sk["count"]: lines.append(f"  skipped    {sk['count']} bad file(s): " + "; ".join(f"{x['file']} ({x['reason']})" for x in sk["files"][:3]) + (" ..." if sk["count"] > 3 else ""))
     if im.get("val"): lines.append(f"  note       {im['val']}")

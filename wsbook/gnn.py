@@ -40,7 +40,8 @@ def cf_linear(lin: nn.Linear, x: Tensor) -> Tensor:
 
 def cf_layer_norm(ln: nn.LayerNorm, x: Tensor) -> Tensor:
     "`ln` over the channel dimension 1 of (B, C, ...)."
-    mu = x.mean(1, keepdim=True); xc = x - mu
+    mu = x.mean(1, keepdim=True)
+    xc = x - mu
     y = xc * torch.rsqrt(xc.pow(2).mean(1, keepdim=True) + ln.eps)
     shape = (1, -1) + (1,) * (x.ndim - 2)
     return y * ln.weight.view(shape) + ln.bias.view(shape)
@@ -109,7 +110,8 @@ class RTLayer(nn.Module):
             a = torch.softmax(torch.cat(logits, 3) * scale, 3)          # (B, H, n_i, n_{i-1} + n_{i+1})
             o, c = 0, 0
             if i >= 1:
-                c = fwd[i - 1][1].shape[4]; o = o + (a[:, :, None, :, :c] * fwd[i - 1][1]).sum(4)
+                c = fwd[i - 1][1].shape[4]
+                o = o + (a[:, :, None, :, :c] * fwd[i - 1][1]).sum(4)
             if i < L:
                 o = o + (a[:, :, None, :, c:].transpose(3, 4) * bwd[i][1]).sum(3)
             outs.append(o.flatten(1, 2))             # (B, d_attn, n_i)

@@ -49,9 +49,15 @@ class _Lines:
         self.path, self.part, self.lines = path, path.with_name(path.name + ".part"), []
         self.f = open(self.part, "w")
     def __call__(self, rec: dict) -> dict:
-        s = json.dumps(rec); print(s, flush=True); self.f.write(s + "\n"); self.f.flush(); self.lines.append(rec); return rec
+        s = json.dumps(rec)
+        print(s, flush=True)
+        self.f.write(s + "\n")
+        self.f.flush()
+        self.lines.append(rec)
+        return rec
     def close(self):
-        self.f.close(); os.replace(self.part, self.path)
+        self.f.close()
+        os.replace(self.part, self.path)
 
 def _images(fmnist):
     "(name, images) for the fit benchmark: the first 300 Fashion-MNIST images of the check's source."
@@ -62,20 +68,28 @@ def fit_slice(src, out: Path, sizes: CheckSizes, device) -> dict:
     "Fit `sizes.objects` x `sizes.views` INRs of `src` into the store `out`; the line with time per INR-step and the full-dataset estimate."
     from wsbook.data import fit_store, load_shard
     from wsbook.fit import pick_chunk, init_batch, inr_seeds
-    dev = resolve_device(device); shape = (2, 32, 32, src.channels); P = math.prod(src.shape)
+    dev = resolve_device(device)
+    shape = (2, 32, 32, src.channels)
+    P = math.prod(src.shape)
     if out.exists():
         if not (out / "job.json").exists(): raise FileExistsError(f"{out}: exists and is not a store this check made; choose another --out")
         shutil.rmtree(out)                 # an earlier check's store: fitted again, from scratch
-    t = time.perf_counter(); chunk = pick_chunk(shape, P, shape[-1], str(dev), "mse"); chunk_s = time.perf_counter() - t
+    t = time.perf_counter()
+    chunk = pick_chunk(shape, P, shape[-1], str(dev), "mse")
+    chunk_s = time.perf_counter() - t
     n_init = min(2048, sizes.objects * sizes.views)
-    t = time.perf_counter(); init_batch(shape, inr_seeds(0, range(n_init), [0] * n_init), sizes.recipe); init_rate = n_init / (time.perf_counter() - t)
+    t = time.perf_counter()
+    init_batch(shape, inr_seeds(0, range(n_init), [0] * n_init), sizes.recipe)
+    init_rate = n_init / (time.perf_counter() - t)
     t0 = time.perf_counter()
     fit_store(src, out, views=sizes.views, limit=sizes.objects, recipe=sizes.recipe, steps=sizes.steps, device=dev,
               chunk=chunk, shard_size=max(1024, chunk), progress=False)
-    synchronize(dev); wall = time.perf_counter() - t0
+    synchronize(dev)
+    wall = time.perf_counter() - t0
     man = json.loads((out / "manifest.json").read_text())
     shards = [load_shard(out / s["file"]) for s in man["shards"]]
-    steps = torch.cat([s["steps"] for s in shards]).double(); n = len(steps)
+    steps = torch.cat([s["steps"] for s in shards]).double()
+    n = len(steps)
     per = wall / float(steps.sum())
     return {"bench": "gpu-check", "case": "fit_slice", "value": round(float(steps.sum()) / wall, 1), "unit": "INR-steps/s",
             "s_per_inr_step": per, "n_inrs": n, "objects": sizes.objects, "views": sizes.views, "steps_budget": sizes.steps,
@@ -92,13 +106,17 @@ def train_lines(store: Path, sizes: CheckSizes, device, deadline: float | None =
     from wsbook.train import TrainConfig, train
     from wsbook.device import AMP_DEVICES
     dev = resolve_device(device)
-    t = time.perf_counter(); ds = load_store(store).to(dev); synchronize(dev); place_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ds = load_store(store).to(dev)
+    synchronize(dev)
+    place_s = time.perf_counter() - t
     assert all(x.device.type == dev.type for x in (*ds.ws.tensors, ds.label, ds.split)), "the store is not on the device"
     yield {"bench": "gpu-check", "case": "store_to_device", "value": round(place_s, 3), "unit": "s", "n_inrs": len(ds),
            "mbytes": round(sum(x.numel() * x.element_size() for x in ds.ws.tensors) / 2**20, 1), "device": str(dev)}
     for mix in [m.strip() for m in sizes.mixups.split(",") if m.strip()]:
         if deadline is not None and time.perf_counter() > deadline:
-            yield {"bench": "gpu-check", "case": f"train_{sizes.model}_{mix}", "skipped": "time budget spent"}; continue
+            yield {"bench": "gpu-check", "case": f"train_{sizes.model}_{mix}", "skipped": "time budget spent"}
+            continue
         cfg = TrainConfig(model=sizes.model, mixup=None if mix == "none" else mix, epochs=sizes.epochs, batch_size=sizes.batch_size,
                           train_views=sizes.views, test_curve=False, seed=0, device=str(dev))
         m = train(ds, cfg, progress=False)
@@ -118,8 +136,10 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
     "Run the GPU check: `out/gpu-check.jsonl`, the fitted store in `work` (default `out`); returns the lines. `record`: also write results/<record>.json."
     from wsbook.cli import bench_records
     from wsbook.data import load_source
-    t0 = time.perf_counter(); deadline = t0 + budget_s
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    deadline = t0 + budget_s
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     dev = resolve_device(device)
     src = load_source("fmnist", root=fmnist)        # a missing folder or file fails here, naming it
     emit = _Lines(out / "gpu-check.jsonl")
@@ -134,7 +154,9 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
             emit(fit_slice(src, store, sizes, dev))
             for rec in train_lines(store, sizes, dev, deadline): emit(rec)
         for rec in gen:
-            if time.perf_counter() > deadline: emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"}); break
+            if time.perf_counter() > deadline:
+                emit({"bench": "gpu-check", "case": "bench", "skipped": "time budget spent"})
+                break
             emit(rec)
         wall = time.perf_counter() - t0
         emit({"bench": "gpu-check", "case": "total", "value": round(wall, 1), "unit": "s", "budget_s": budget_s, "device": str(dev)})
@@ -159,7 +181,9 @@ def summary_table(lines: list[dict]) -> str:
     rows = [("machine", f"{env.get('gpu') or env.get('cpu') or '?'} ({env.get('device')}), torch {env.get('torch')}, CUDA {env.get('cuda_version')}")]
     for l in lines:
         b, c = l.get("bench"), l.get("case")
-        if l.get("skipped"): rows.append((f"{b} {c}", f"skipped: {l['skipped']}")); continue
+        if l.get("skipped"):
+            rows.append((f"{b} {c}", f"skipped: {l['skipped']}"))
+            continue
         if b == "fit" and c == "batched_vs_sequential":
             rows.append(("fit engine, SIREN 2-32-32-1 at 28x28", f"{_fmt(l['value'])} INR-steps/s (chunk {l['chunk']}; without init {_fmt(l.get('steps_per_s_without_init'))}); sequential {_fmt(l['baseline'])}"))
         elif c == "fit_slice":
@@ -195,19 +219,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None):
     "Entry point of `python -m wsbook.gpucheck`."
-    ap = build_parser(); a = ap.parse_args(argv)
+    ap = build_parser()
+    a = ap.parse_args(argv)
     if a.summary:
         p = Path(a.summary)
         if not p.exists(): ap.error(f"{p}: no such file")
         text = p.read_text()
         lines = json.loads(text)["results"] if p.suffix == ".json" else [json.loads(l) for l in text.splitlines() if l.strip()]
-        print(summary_table(lines)); return
+        print(summary_table(lines))
+        return
     if not a.out: ap.error("--out DIR is required")
     base = TINY if a.tiny else CheckSizes()
     sizes = replace(base, **{f.name: getattr(a, f.name) for f in fields(CheckSizes) if getattr(a, f.name) is not None})
     try: run_check(a.out, a.fmnist, sizes, a.device, a.budget_s, a.record, a.results_dir, a.commit, a.work)
     except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"gpu-check: error: {e}", file=sys.stderr); sys.exit(2)
+        print(f"gpu-check: error: {e}", file=sys.stderr)
+        sys.exit(2)
 
 # %% ../nbs/09b_gpucheck.ipynb #c608151d
 if __name__ == "__main__" and not hasattr(builtins, "__IPYTHON__"): main()

@@ -63,7 +63,8 @@ def init_siren(sizes: Sequence[int], batch: int, recipe: str | Recipe = "paper",
     for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         if i == last and r.last_init == "torch":   # a plain nn.Linear: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in)), same for the bias
             ws.append(_uniform((batch, fan_out, fan_in), 1 / math.sqrt(fan_in), kw))
-            bs.append(_uniform((batch, fan_out), 1 / math.sqrt(fan_in), kw)); continue
+            bs.append(_uniform((batch, fan_out), 1 / math.sqrt(fan_in), kw))
+            continue
         bound = 1 / fan_in if (r.init == "siren" and i == 0) else math.sqrt(6 / fan_in) / r.omega0
         ws.append(_uniform((batch, fan_out, fan_in), bound, kw))
         bs.append(torch.zeros(batch, fan_out, device=device, dtype=dtype) if r.init == "paper"

@@ -9,9 +9,7 @@ from __future__ import annotations
 import inspect, json, os, subprocess, sys, time
 from typing import Iterator, Sequence
 import torch
-import torch.nn.functional as F
-from .weights import WeightSpace
-from .device import resolve_device, synchronize, grow, amp_autocast, AMP_DEVICES, keep_freed_memory
+from .device import resolve_device, synchronize, grow, AMP_DEVICES, keep_freed_memory
 from .names import unknown_name
 from .nets import WSModel, MLPNet, TransformerNet
 from .equivariant import DWSNet, WsbookDWSNet, NFNet
@@ -47,7 +45,8 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
                 device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
                 amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
     "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
-    dev = resolve_device(device); fill = dev.type != "cpu" if fill is None else fill
+    dev = resolve_device(device)
+    fill = dev.type != "cpu" if fill is None else fill
     keep_freed_memory()   # as `train` does
     g = torch.Generator().manual_seed(0)
     ws = siren_batch(sizes, batch, g).to(dev)
@@ -97,7 +96,9 @@ def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = Fa
         if r.returncode: raise RuntimeError(f"bench_allocator: the child process failed:\n{r.stderr[-2000:]}")
         return float(r.stdout.strip().splitlines()[-1])
     on, off = [], []
-    for _ in range(rounds): on.append(rate(True)); off.append(rate(False))
+    for _ in range(rounds):
+        on.append(rate(True))
+        off.append(rate(False))
     yield {"bench": "train", "case": f"{model}_keep_freed_memory", "value": round(max(on), 1), "unit": "samples/s",
            "baseline": round(max(off), 1), "ratio": round(max(on) / max(off), 2), "batch": batch, "steps": steps,
            "rounds": rounds, "threads": 1, "device": "cpu", "model_kwargs": kw,
@@ -108,8 +109,10 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
                 device="auto") -> Iterator[dict]:
     "Samples/s of `dws_wsbook` (linear set layer) with wsbook's fused pooling and torch's fused Adam (value) vs without (baseline); three `wsbook bench` records."
     import wsbook.equivariant as eq
-    dev = resolve_device(device); keep_freed_memory()
-    g = torch.Generator().manual_seed(0); torch.manual_seed(0)
+    dev = resolve_device(device)
+    keep_freed_memory()
+    g = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
     ws, y = siren_batch((2, 32, 32, 1), batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
     wv = siren_batch((2, 32, 32, 1), eval_batch, g).to(dev)
     m = make_model("dws_wsbook", (2, 32, 32, 1), 10, set_layer="linear").to(dev)
@@ -120,7 +123,9 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
     def eval_rate():
         m.eval()
         with torch.no_grad():
-            m(wv); synchronize(dev); t0 = time.perf_counter()
+            m(wv)
+            synchronize(dev)
+            t0 = time.perf_counter()
             for _ in range(passes): m(wv)
             synchronize(dev)
         return eval_batch * passes / (time.perf_counter() - t0)
@@ -136,7 +141,9 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
             eq.FUSED_POOLING = True
             for fused, opt in opts.items(): rates.setdefault(("adam", fused), []).append(train(opt))
         nt = torch.get_num_threads()
-    finally: eq.FUSED_POOLING = True; torch.set_num_threads(before)
+    finally:
+        eq.FUSED_POOLING = True
+        torch.set_num_threads(before)
     what = {"pool": ("dws_wsbook_fused_pooling", batch, "training steps with the fused pooling (value) and without (baseline)"),
             "eval": ("dws_wsbook_fused_pooling_eval", eval_batch, "evaluation passes (no autograd) with the fused pooling (value) and without (baseline)"),
             "adam": ("dws_wsbook_fused_adam", batch, "training steps with torch's fused Adam (value) and the plain Adam (baseline)")}

@@ -69,7 +69,9 @@ def fast_dropout(x: Tensor, p: float, training: bool = True) -> Tensor:
 
 class FastDropout(nn.Module):
     "`nn.Dropout` with `fast_dropout`."
-    def __init__(self, p: float = 0.5): super().__init__(); self.p = p
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        self.p = p
     def forward(self, x): return fast_dropout(x, self.p, self.training)
     def extra_repr(self): return f"p={self.p}"
 
@@ -80,7 +82,8 @@ class _Attention(torch.autograd.Function):
     def forward(ctx, q, k, v, scale: float, drop: Tensor | None):
         p = torch.softmax(torch.bmm(q, k.transpose(1, 2)).mul_(scale), -1)
         pd = p if drop is None else p * drop
-        ctx.save_for_backward(q, k, v, p, drop); ctx.scale = scale
+        ctx.save_for_backward(q, k, v, p, drop)
+        ctx.scale = scale
         return torch.bmm(pd, v)
     @staticmethod
     def backward(ctx, do):
@@ -107,7 +110,9 @@ def attention(q: Tensor, k: Tensor, v: Tensor, scale: float | None = None, dropo
 def mlp_head(d_in: int, n_out: int, hidden: int = 128, layers: int = 1, dropout: float = 0.0) -> nn.Sequential:
     "A small MLP classifier: `layers` linear maps, ReLU and dropout between them."
     mods, d = [], d_in
-    for _ in range(layers - 1): mods += [nn.Linear(d, hidden), nn.ReLU(), FastDropout(dropout)]; d = hidden
+    for _ in range(layers - 1):
+        mods += [nn.Linear(d, hidden), nn.ReLU(), FastDropout(dropout)]
+        d = hidden
     return nn.Sequential(*mods, nn.Linear(d, n_out))
 
 # %% ../nbs/06a_nets.ipynb #c8276fe7

@@ -46,17 +46,25 @@ RESULTS_DIR = "data/results"
 
 def demo_results(path, experiments=("views", "mixup")) -> Path:
     "Write a small made-up reproduction (the shape `wsbook reproduce` writes) under `path`, for trying and testing the site."
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt, nbformat
     from nbformat.v4 import new_notebook, new_code_cell, new_markdown_cell, new_output
     figure_style()
-    path = Path(path); path.mkdir(parents=True, exist_ok=True); rows = []
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    rows = []
     for i, exp in enumerate(experiments):
-        d = path / exp; d.mkdir(exist_ok=True)
+        d = path / exp
+        d.mkdir(exist_ok=True)
         fig, ax = plt.subplots(figsize=(4, 2.6))
         ax.errorbar([1, 2, 4], [50 + i, 55 + i, 58 + i], yerr=[1, 1.5, 1], marker="o")
-        ax.set_xlabel("views per object"); ax.set_ylabel("test accuracy (%)"); ax.set_title(f"demo: {exp}")
-        fig.savefig(d / f"{exp}.png"); png = (d / f"{exp}.png").read_bytes(); plt.close(fig)
+        ax.set_xlabel("views per object")
+        ax.set_ylabel("test accuracy (%)")
+        ax.set_title(f"demo: {exp}")
+        fig.savefig(d / f"{exp}.png")
+        png = (d / f"{exp}.png").read_bytes()
+        plt.close(fig)
         nb = new_notebook(cells=[
             new_markdown_cell(f"# Demo experiment: {exp}\n> A made-up experiment page."),
             new_code_cell('scale = "paper"\nseeds = 3', metadata={"tags": ["parameters"]}),
@@ -85,7 +93,8 @@ def summary_table(rows: list[dict], link=None) -> str:
     "The markdown table of our numbers next to the paper's, a row per experiment; `link(exp)` gives each title's target."
     head = "| experiment | the paper's effect | paper | ours (mean ± std) | reproduced? |\n|---|---|---|---|---|\n"
     def title(r):
-        t = _cell(r.get("title") or r["experiment"]); tgt = link(r["experiment"]) if link else None
+        t = _cell(r.get("title") or r["experiment"])
+        tgt = link(r["experiment"]) if link else None
         return f"[{t}]({tgt})" if tgt else t
     return head + "".join(f"| {title(r)} | {_cell(r.get('claim'))} | {_cell(r.get('paper'))} | {_cell(r.get('ours'))} | {_cell(r.get('shows'))} |\n"
                           for r in rows)
@@ -129,7 +138,8 @@ def results_page(nb: dict, exp: str, order: int, run: dict, rows: list[dict], re
     for c in cells: c.get("metadata", {}).pop("execution", None)
     title, desc = fm.get("title") or (rows[0].get("title") if rows else exp), fm.get("description")
     if cells and cells[0]["cell_type"] == "markdown" and source_text(cells[0]["source"]).lstrip().startswith("# "):
-        lines = source_text(cells[0]["source"]).strip().split("\n"); n = 1   # its "# title" and "> description" go to the title block
+        lines = source_text(cells[0]["source"]).strip().split("\n")
+        n = 1  # its "# title" and "> description" go to the title block
         while n < len(lines) and lines[n].startswith(">"): n += 1
         title, desc = lines[0][2:].strip(), desc or " ".join(l[1:].strip() for l in lines[1:n]) or None
         rest = "\n".join(lines[n:]).strip()
@@ -174,7 +184,8 @@ def summary_markdown(results, pages: dict, source: str | None = None, recorded: 
     if recorded: out.append(f"Runs kept in the repository (`results/`, with their own scale, commit and machine) are not in this table: see [Recorded runs]({recorded}).")
     figs = []
     for r in rows:
-        e = r["experiment"]; d = results / e
+        e = r["experiment"]
+        d = results / e
         res = json.loads((d / "results.json").read_text()) if (d / "results.json").exists() else {}
         kf = key_figure(d, res)
         if kf and e in pages:
@@ -269,7 +280,9 @@ def _write(p: Path, data) -> bool:
     "Write `data` (str or bytes) to `p` unless it already holds exactly that; True if written."
     data = data.encode() if isinstance(data, str) else data
     if p.exists() and p.read_bytes() == data: return False
-    p.parent.mkdir(parents=True, exist_ok=True); p.write_bytes(data); return True
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data)
+    return True
 
 def experiments_in(results) -> list[str]:
     "Experiments of a reproduction with an executed notebook (`<exp>/<exp>.ipynb`), in the summary's order."
@@ -285,8 +298,12 @@ def _shown(p: Path, root) -> str:
 
 def prepare_recorded(runs: list[tuple[Path, dict]], dest: Path, order: int, source: str) -> str:
     "Write the Recorded runs page and a copy of each run's JSON into `dest/recorded-runs/`; the page's path in `dest`."
-    d = dest / RECORDED_PAGE; d.mkdir(parents=True, exist_ok=True); keep = {f"{RECORDED_PAGE}.ipynb"}
-    for p, _ in runs: _write(d / p.name, p.read_bytes()); keep.add(p.name)
+    d = dest / RECORDED_PAGE
+    d.mkdir(parents=True, exist_ok=True)
+    keep = {f"{RECORDED_PAGE}.ipynb"}
+    for p, _ in runs:
+        _write(d / p.name, p.read_bytes())
+        keep.add(p.name)
     _write(d / f"{RECORDED_PAGE}.ipynb", json.dumps(recorded_page(runs, order, source), indent=1, ensure_ascii=False))
     for f in d.iterdir():
         if f.name not in keep: (shutil.rmtree if f.is_dir() else Path.unlink)(f)
@@ -294,7 +311,8 @@ def prepare_recorded(runs: list[tuple[Path, dict]], dest: Path, order: int, sour
 
 def prepare_results(results, dest, records=None, root=None) -> list[str]:
     "Generate the Results pages, the Recorded runs page (runs in folder `records`; None: none) and the home page's `summary.md` in `dest` (`nbs/results/`) from reproduction `results`."
-    results, dest = Path(results), Path(dest); dest.mkdir(parents=True, exist_ok=True)
+    results, dest = Path(results), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
     exps = experiments_in(results)
     runs = recorded_runs(records) if records is not None else []
     source, rec_src = _shown(results, root), _shown(records, root) if records is not None else RECORDS_DIR
@@ -303,10 +321,13 @@ def prepare_results(results, dest, records=None, root=None) -> list[str]:
     for d in dest.iterdir():
         if d.is_dir() and d.name not in exps + [RECORDED_PAGE]: shutil.rmtree(d)
     for i, e in enumerate(exps):
-        src, d = results / e, dest / e; d.mkdir(exist_ok=True)
+        src, d = results / e, dest / e
+        d.mkdir(exist_ok=True)
         keep = {f"{e}.ipynb"}
         for f in src.iterdir():
-            if f.suffix.lower() in FIG_EXTS or f.name == "results.json": _write(d / f.name, f.read_bytes()); keep.add(f.name)
+            if f.suffix.lower() in FIG_EXTS or f.name == "results.json":
+                _write(d / f.name, f.read_bytes())
+                keep.add(f.name)
         nb = results_page(read_nb(src / f"{e}.ipynb"), e, i + 1, run, [r for r in rows if r["experiment"] == e],
                           recorded_section(runs, e), source)
         _write(d / f"{e}.ipynb", json.dumps(nb, indent=1, ensure_ascii=False))

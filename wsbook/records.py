@@ -70,7 +70,8 @@ def record_run(name: str, experiment: str, scale: str, params: dict, results, wa
     for k, v in doc.items(): _check_json(k, v)
     root.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n"); os.replace(tmp, path)
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    os.replace(tmp, path)
     return path
 
 def load_run(path: str | Path) -> dict:

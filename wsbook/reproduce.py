@@ -55,7 +55,8 @@ def clean_outputs(nb: dict) -> dict:
         for o in c.get("outputs", []):
             if o.get("output_type") == "stream":
                 if outs and outs[-1].get("output_type") == "stream" and outs[-1].get("name") == o.get("name"):
-                    outs[-1]["text"] += _text(o.get("text")); continue
+                    outs[-1]["text"] += _text(o.get("text"))
+                    continue
                 o = {**o, "text": _text(o.get("text"))}
             elif _WIDGET in o.get("data", {}): continue
             outs.append(o)
@@ -67,15 +68,18 @@ def clean_outputs(nb: dict) -> dict:
 # %% ../nbs/09f_reproduce.ipynb #f6349fa5
 def clean_notebook(path) -> Path:
     "`clean_outputs` on notebook file `path`, rewritten in place through a temporary file (never left half-written)."
-    path = Path(path); nb = clean_outputs(json.loads(path.read_text(encoding="utf-8")))
+    path = Path(path)
+    nb = clean_outputs(json.loads(path.read_text(encoding="utf-8")))
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"); tmp.replace(path)
+    tmp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)
     return path
 
 # %% ../nbs/09f_reproduce.ipynb #9f06dbeb
 def write_summary(root=None, experiments: Sequence[str] = EXPERIMENTS) -> list[dict]:
     "Gather the summary rows of the experiments that have results into summary.json / summary.md."
-    res = data_root(root) / "results"; rows = []
+    res = data_root(root) / "results"
+    rows = []
     for e in experiments:
         f = res / e / "results.json"
         if f.exists(): rows.append(json.loads(f.read_text())["summary"])
@@ -123,7 +127,8 @@ def earlier_pieces(run_file: Path, scale: str) -> list[dict]:
     try: old = json.loads(run_file.read_text())
     except json.JSONDecodeError: return []      # not a run this wsbook wrote (its writes are atomic): start afresh
     if "finished" in old or old.get("scale") != scale: return []
-    start = _at(old, "started"); last = _at(old, "updated") if "updated" in old else start
+    start = _at(old, "started")
+    last = _at(old, "updated") if "updated" in old else start
     piece = _piece(old, "updated", round(last - start, 1), dict(old.get("seconds", {})))
     if old.get("running"):           # the phase it was in when it stopped: its time up to the last heartbeat
         e = old["running"]["experiment"]
@@ -140,21 +145,33 @@ class Heartbeat:
     def write(self):
         from wsbook.data import atomic_write_json
         with self.lock:                 # one writer at a time: both threads write through the same temporary file
-            _stamp(self.run, "updated"); atomic_write_json(self.file, self.run)
+            _stamp(self.run, "updated")
+            atomic_write_json(self.file, self.run)
     def _loop(self):
         while not self.stop.wait(self.every):
             try: self.write()
             except OSError as e: print(f"wsbook reproduce: could not update {self.file} ({e}); retrying", file=sys.stderr)
     def running(self, phase: str):
         "Say which phase runs now, and write it at once."
-        with self.lock: r = {"experiment": phase}; _stamp(r, "since"); self.run["running"] = r
+        with self.lock:
+            r = {"experiment": phase}
+            _stamp(r, "since")
+            self.run["running"] = r
         self.write()
     def done(self, phase: str, seconds: float):
         "Record a finished phase's seconds (under the lock: the beat thread may be copying the run), and write it at once."
-        with self.lock: self.run["seconds"][phase] = round(max(seconds, 0.0), 1); self.run.pop("running", None)   # not -0.0
+        with self.lock:
+            self.run["seconds"][phase] = round(max(seconds, 0.0), 1)
+            self.run.pop("running", None)  # not -0.0
         self.write()
-    def __enter__(self): self.write(); self.thread.start(); return self
-    def __exit__(self, *exc): self.stop.set(); self.thread.join(); self.write()
+    def __enter__(self):
+        self.write()
+        self.thread.start()
+        return self
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.write()
 
 # %% ../nbs/09f_reproduce.ipynb #3bcd40fd
 def _total(pieces: list[dict], seconds: dict) -> dict:
@@ -176,7 +193,9 @@ def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, round
     from wsbook.fit import resolve_device
     from wsbook.device import keep_freed_memory
     import wsbook.equivariant as eq
-    sc = get_scale(scale); dev = resolve_device(device); keep_freed_memory()
+    sc = get_scale(scale)
+    dev = resolve_device(device)
+    keep_freed_memory()
     fused = eq.FUSED_POOLING
     with pinned_threads(run_threads(dev)) as threads:
         eq.FUSED_POOLING = False
@@ -195,29 +214,37 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
     """Fit the data, run every experiment notebook with papermill, and write the summary (and the recorded run `record`).
     Interrupted, the same call finishes it: finished training runs are reused, and the earlier pieces' time is kept."""
     import papermill as pm
-    sc = get_scale(scale); exps = list(experiments or sc.experiments or EXPERIMENTS)
+    sc = get_scale(scale)
+    exps = list(experiments or sc.experiments or EXPERIMENTS)
     for e in exps:
         if e not in EXPERIMENTS: raise ValueError(unknown_name("experiment", e, EXPERIMENTS, ""))
-    root = data_root(root); nbdir = experiments_dir(); f = root / "results" / "run.json"
+    root = data_root(root)
+    nbdir = experiments_dir()
+    f = root / "results" / "run.json"
     (root / "results").mkdir(parents=True, exist_ok=True)
     sha, dirty = git_state()        # the code that runs, as it is when the run starts (a later commit may record it)
     pieces = earlier_pieces(f, sc.name)
     if record: _check_new_record(record)       # before hours of work, not after
     run = {"scale": sc.name, "device": device, "experiments": exps, "commit": sha, "dirty": dirty, **machine_info(device),
            "pieces": pieces, "seconds": {}}
-    _stamp(run, "started"); t0 = run["started_at"]; mine = run["seconds"]
+    _stamp(run, "started")
+    t0 = run["started_at"]
+    mine = run["seconds"]
     run["speed"] = speed_probe(sc, device)       # in the wall time as its own phase, `probe`: a few seconds
-    sp = run["speed"]; threads = f"{sp['threads']} thread{'s' if sp['threads'] > 1 else ''}"
+    sp = run["speed"]
+    threads = f"{sp['threads']} thread{'s' if sp['threads'] > 1 else ''}"
     print(f"wsbook reproduce: {sp['model']} trains at {sp['samples_per_s']:,.0f} samples/s here today "
           f"(batch {sp['batch']}, {threads}); the wall time is in that day's speed", flush=True)
     with Heartbeat(f, run) as beat:
         beat.done("probe", time.time() - t0)
-        beat.running("fit_data"); t1 = time.time()
+        beat.running("fit_data")
+        t1 = time.time()
         prepare_data(sc, root, device, exps)
         beat.done("fit_data", time.time() - t1)
         for e in exps:
             if not available(e): continue
-            out = results_dir(e, root) / f"{e}.ipynb"; t1 = time.time()
+            out = results_dir(e, root) / f"{e}.ipynb"
+            t1 = time.time()
             beat.running(e)
             print(f"wsbook reproduce: running experiment {e} ({sc.name}) -> {out}", flush=True)
             try:
@@ -227,7 +254,8 @@ def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments
                 raise RuntimeError(f"experiment {e} failed in {out} (cell {err.exec_count}): {err.ename}: {err.evalue}") from None
             clean_notebook(out)             # as a reader should see it: progress bars at their final state, no tqdm warnings
             beat.done(e, time.time() - t1)
-        beat.running("probe_end"); t1 = time.time()
+        beat.running("probe_end")
+        t1 = time.time()
         end = speed_probe(sc, device)      # the speed moves within an hour too: a probe at each end of the run
         with beat.lock: run["speed_end"] = end
         beat.done("probe_end", time.time() - t1)
@@ -251,7 +279,8 @@ def _strip(v, drop=("history",)):
 # %% ../nbs/09f_reproduce.ipynb #d03b5d96
 def record_reproduction(name: str, root=None, out=None, overwrite: bool = False) -> Path:
     "Write the finished `reproduce` run under `root` (data/) as the recorded run `out/<name>.json` (default: results/)."
-    res = data_root(root) / "results"; f = res / "run.json"
+    res = data_root(root) / "results"
+    f = res / "run.json"
     if not f.exists(): raise FileNotFoundError(f"{f}: no reproduction here to record; run `wsbook reproduce` first")
     run = json.loads(f.read_text())
     if "finished" not in run: raise ValueError(f"{f}: field 'finished' is missing - the reproduction did not finish; rerun it to finish, then record")

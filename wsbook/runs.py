@@ -28,7 +28,9 @@ def data_root(root: str | Path | None = None) -> Path:
 
 # %% ../nbs/09d_runs.ipynb #f38fb2ef
 def results_dir(experiment: str, root=None) -> Path:
-    d = data_root(root) / "results" / experiment; d.mkdir(parents=True, exist_ok=True); return d
+    d = data_root(root) / "results" / experiment
+    d.mkdir(parents=True, exist_ok=True)
+    return d
 
 # %% ../nbs/09d_runs.ipynb #a6782820
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def _run_dir(experiment: str, cfg, store: Path, root=None) -> Path:
 # %% ../nbs/09d_runs.ipynb #37e35e94
 def find_run(cfg, store: Path, root=None) -> Path | None:
     "The `metrics.json` of a finished run, of any experiment, that trained `cfg` on `store` and measured at least what `cfg` asks for."
-    runs = data_root(root) / "runs"; base, want = _run_name(cfg, store)
+    runs = data_root(root) / "runs"
+    base, want = _run_name(cfg, store)
     for f in sorted(runs.glob(f"*/{base}*/metrics.json")):
         if set(want) <= set(f.parent.name[len(base):].lstrip("-")): return f
     old = sorted(runs.glob(f"*/{_run_name(cfg, store, full=True)[0]}/metrics.json"))   # a run named by the old, full hash
@@ -163,14 +166,18 @@ def run_many(experiment: str, cfgs: Sequence, store: Path | Sequence[Path], root
     bar = tqdm(total=len(todo), desc=f"{experiment}: {len(todo)} runs on {w} process{'es' if w > 1 else ''}",
                disable=not progress, dynamic_ncols=True)
     if w == 1:
-        for i in todo: out[i] = _run_one(experiment, cfgs[i], stores[i], root); bar.update()
+        for i in todo:
+            out[i] = _run_one(experiment, cfgs[i], stores[i], root)
+            bar.update()
     else:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
         from wsbook.runs import _run_one as job    # the module's function, which a spawned process can import
         with ProcessPoolExecutor(w, mp_context=mp.get_context("spawn")) as ex:   # spawn: forking a process that has run torch can hang
             futs = {ex.submit(job, experiment, cfgs[i], stores[i], root): i for i in todo}
-            for f in as_completed(futs): out[futs[f]] = f.result(); bar.update()
+            for f in as_completed(futs):
+                out[futs[f]] = f.result()
+                bar.update()
     bar.close()
     return out
 
@@ -179,7 +186,8 @@ def arm_config(scale: str | Scale, arm: str, seed: int, steps: int | None, objec
                model: str | None = None, epochs: int | None = None, pool: int | None = None, device: str = "auto") -> TrainConfig:
     """The run of `arm` (`none`, augmentation names, or `mixup_<variant>`) on `objects` training objects (None: all `pool`,
     default the scale's training split) x `views` views, for `steps` optimizer steps (None: `epochs`)."""
-    sc = get_scale(scale); model = model or sc.model
+    sc = get_scale(scale)
+    model = model or sc.model
     mix = arm.removeprefix("mixup_") if arm.startswith("mixup_") else None
     n = (objects or pool or sc.counts["train"]) * views
     return TrainConfig(model=model, aug="" if (arm == "none" or mix) else arm, mixup=mix, train_views=views, train_objects=objects,

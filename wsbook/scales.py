@@ -6,7 +6,7 @@ Docs: https://wsbook.github.io/wsbook/scales.html.md"""
 
 # %% ../nbs/09c_scales.ipynb #1c38dd9a
 from __future__ import annotations
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from .train import steps_per_epoch
 from .names import unknown_name
 

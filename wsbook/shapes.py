@@ -6,7 +6,7 @@ Docs: https://wsbook.github.io/wsbook/shapes.html.md"""
 
 # %% ../nbs/03a_shapes.ipynb #44986d26
 from __future__ import annotations
-import math, os, warnings
+import math, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -62,7 +62,9 @@ def _hull(points):
 
 def _primitive(name: str, rng: np.random.Generator):
     "One canonical (unrotated, unnormalised) primitive of class `name` with random proportions."
-    tm = _trimesh(); c = tm.creation; u = rng.uniform
+    tm = _trimesh()
+    c = tm.creation
+    u = rng.uniform
     if name == "sphere": return c.icosphere(3)
     if name == "box": return c.box(u(0.4, 1.0, 3))
     if name == "cylinder": return c.cylinder(radius=u(0.2, 0.6), height=u(0.5, 1.6), sections=32)
@@ -70,16 +72,21 @@ def _primitive(name: str, rng: np.random.Generator):
     if name == "torus": return c.torus(major_radius=0.6, minor_radius=u(0.12, 0.3), major_sections=32, minor_sections=16)
     if name == "capsule": return c.capsule(height=u(0.5, 1.5), radius=u(0.2, 0.45), count=[16, 16])
     if name == "ellipsoid":
-        m = c.icosphere(3); m.apply_scale(np.array([1.0, u(0.35, 0.7), u(0.35, 1.0) * 0.7])); return m
+        m = c.icosphere(3)
+        m.apply_scale(np.array([1.0, u(0.35, 0.7), u(0.35, 1.0) * 0.7]))
+        return m
     if name == "pyramid":
         a, b, h = u(0.5, 1.0), u(0.5, 1.0), u(0.6, 1.4)
         return _hull([[a, b, 0], [-a, b, 0], [-a, -b, 0], [a, -b, 0], [0, 0, h]])
     if name == "octahedron":
-        s = u(0.6, 1.2, 3); return _hull(np.concatenate([np.diag(s), -np.diag(s)]))
+        s = u(0.6, 1.2, 3)
+        return _hull(np.concatenate([np.diag(s), -np.diag(s)]))
     if name == "tube":
-        r = u(0.4, 0.7); return c.annulus(r_min=r * u(0.4, 0.75), r_max=r, height=u(0.4, 1.4), sections=32)
+        r = u(0.4, 0.7)
+        return c.annulus(r_min=r * u(0.4, 0.75), r_max=r, height=u(0.4, 1.4), sections=32)
     if name == "hemisphere":
-        v = c.icosphere(3).vertices; return _hull(v[v[:, 2] >= 0] * [1, 1, u(0.6, 1.0)])
+        v = c.icosphere(3).vertices
+        return _hull(v[v[:, 2] >= 0] * [1, 1, u(0.6, 1.0)])
     if name == "prism":
         h, t = u(0.6, 1.6), np.array([0, 2 * np.pi / 3, 4 * np.pi / 3]) + u(-0.3, 0.3, 3)
         tri = np.stack([np.cos(t), np.sin(t)], 1)
@@ -94,12 +101,15 @@ def make_shape(label: int, rng: np.random.Generator, rotate: bool = True, place:
     s = rng.uniform(0.6, 0.85) if place else 0.9
     m = normalize_mesh(m, s)
     if place:
-        d = rng.standard_normal(3); d /= np.linalg.norm(d)
+        d = rng.standard_normal(3)
+        d /= np.linalg.norm(d)
         m.apply_translation(d * rng.uniform(0, 0.9 - s))
     return m
 
 def _homog(R):
-    T = np.eye(4); T[:3, :3] = R; return T
+    T = np.eye(4)
+    T[:3, :3] = R
+    return T
 
 def shapes3d(n: int, seed: int = 0, rotate: bool = True, place: bool = True):
     "`n` random shapes with balanced labels (`i % n_classes`, then shuffled): (list of meshes, labels (n,) int64)."
@@ -138,7 +148,9 @@ def read_off(path) -> tuple[np.ndarray, np.ndarray]:
     if len(fl) < nf: raise ValueError(f"{path}: truncated face list: header says {nf} faces, file has {len(fl)}")
     tris = []
     for i, t in fl:
-        try: n = int(t[0]); idx = [int(x) for x in t[1:1 + n]]
+        try:
+            n = int(t[0])
+            idx = [int(x) for x in t[1:1 + n]]
         except ValueError: raise ValueError(f"{path}: non-numeric face on line {i}: {' '.join(t)[:60]!r}") from None
         if n < 3 or len(idx) < n: _bad(path, i, f"face with {len(idx)} of {n} indices")
         tris += [(idx[0], idx[j], idx[j + 1]) for j in range(1, n - 1)]
@@ -170,7 +182,8 @@ def modelnet_files(root, classes: Sequence[str] | None = None, split: str = "tra
     paths, labels = [], []
     for y, c in enumerate(classes):
         fs = sorted((root / c / split).glob("*.off"))[:limit]
-        paths += fs; labels += [y] * len(fs)
+        paths += fs
+        labels += [y] * len(fs)
     return paths, np.array(labels, np.int64), list(classes)
 
 def load_mesh(path, radius: float = 0.9):
@@ -201,8 +214,11 @@ def modelnet(root, classes: Sequence[str] | None = None, split: str = "train", l
     for p, y in zip(paths, labels):
         try: meshes.append(load_mesh(p, radius))
         except ValueError as e:
-            warnings.warn(f"skipping broken mesh {p}: {e}"); skipped.append(p); continue
-        keep.append(p); kept.append(int(y))
+            warnings.warn(f"skipping broken mesh {p}: {e}")
+            skipped.append(p)
+            continue
+        keep.append(p)
+        kept.append(int(y))
     return MeshSet(meshes, np.array(kept, np.int64), classes, keep, skipped)
 
 # %% ../nbs/03a_shapes.ipynb #40e61c55
@@ -225,7 +241,8 @@ class ShapeSource:
         for i in objects:
             try: self.mesh(i)
             except ValueError as e:
-                warnings.warn(f"skipping broken mesh {self.files[i]}: {e}"); bad.append(int(i))
+                warnings.warn(f"skipping broken mesh {self.files[i]}: {e}")
+                bad.append(int(i))
         return bad
 
 SHAPES3D_DEFAULT_N = 1200
@@ -257,7 +274,8 @@ def load_modelnet10_source(root: str | Path | None = None) -> ShapeSource:
 # %% ../nbs/03a_shapes.ipynb #b09c4cac
 def write_off(path: str | Path, vertices, faces, glued: bool = False) -> Path:
     "Write a mesh as an OFF file (`glued`: the malformed `OFF<nv> <nf> 0` header of some ModelNet files) - for tests."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     v, f = np.asarray(vertices), np.asarray(faces)
     head = f"OFF{len(v)} {len(f)} 0\n" if glued else f"OFF\n{len(v)} {len(f)} 0\n"
     path.write_text(head + "".join(" ".join(map(str, r)) + "\n" for r in v) +
@@ -271,8 +289,10 @@ def _crossings_z(tri: np.ndarray, pts: np.ndarray, max_pairs: int = 2_000_000) -
     "For each point, how many triangles the ray from it towards +z crosses (triangles bucketed on a 2D grid)."
     F, P = len(tri), len(pts)
     xy = tri[:, :, :2]
-    lo = np.minimum(xy.min((0, 1)), pts[:, :2].min(0)); hi = np.maximum(xy.max((0, 1)), pts[:, :2].max(0))
-    G = int(np.clip(2 * np.sqrt(F), 4, 1024)); cs = (hi - lo) / G + 1e-12
+    lo = np.minimum(xy.min((0, 1)), pts[:, :2].min(0))
+    hi = np.maximum(xy.max((0, 1)), pts[:, :2].max(0))
+    G = int(np.clip(2 * np.sqrt(F), 4, 1024))
+    cs = (hi - lo) / G + 1e-12
     tmin = np.clip(((xy.min(1) - lo) / cs).astype(np.int64), 0, G - 1)
     tmax = np.clip(((xy.max(1) - lo) / cs).astype(np.int64), 0, G - 1)
     nx, ny = tmax[:, 0] - tmin[:, 0] + 1, tmax[:, 1] - tmin[:, 1] + 1
@@ -281,8 +301,10 @@ def _crossings_z(tri: np.ndarray, pts: np.ndarray, max_pairs: int = 2_000_000) -
     k = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     cell = (tmin[tid, 0] + k % nx[tid]) * G + tmin[tid, 1] + k // nx[tid]
     tid = tid[np.argsort(cell, kind="stable")]    # triangles grouped by cell
-    counts = np.bincount(cell, minlength=G * G); starts = np.cumsum(counts) - counts
-    pc = np.clip(((pts[:, :2] - lo) / cs).astype(np.int64), 0, G - 1); pc = pc[:, 0] * G + pc[:, 1]
+    counts = np.bincount(cell, minlength=G * G)
+    starts = np.cumsum(counts) - counts
+    pc = np.clip(((pts[:, :2] - lo) / cs).astype(np.int64), 0, G - 1)
+    pc = pc[:, 0] * G + pc[:, 1]
     A, B, C = tri[:, 0], tri[:, 1], tri[:, 2]
     area2 = (B[:, 0] - A[:, 0]) * (C[:, 1] - A[:, 1]) - (B[:, 1] - A[:, 1]) * (C[:, 0] - A[:, 0])
     out, cnt_all = np.zeros(P, np.int64), counts[pc]
@@ -316,7 +338,8 @@ def sample_surface(mesh, n: int, rng: np.random.Generator) -> np.ndarray:
     area = np.asarray(mesh.area_faces, np.float64)
     f = rng.choice(len(tri), size=n, p=area / area.sum())
     u, v = rng.random((2, n))
-    flip = u + v > 1; u[flip], v[flip] = 1 - u[flip], 1 - v[flip]
+    flip = u + v > 1
+    u[flip], v[flip] = 1 - u[flip], 1 - v[flip]
     t = tri[f]
     return t[:, 0] + u[:, None] * (t[:, 1] - t[:, 0]) + v[:, None] * (t[:, 2] - t[:, 0])
 
@@ -356,7 +379,8 @@ def shape_points(source: ShapeSource, objects, n_points: int | Sequence[int], se
         m = source.mesh(o)
         for (cs, os_), k, n in zip(out, kinds, ns):
             c, occ = sample_occupancy(m, n, near_surface_frac, sigma, np.random.default_rng([seed, int(o), k]))
-            cs.append(torch.from_numpy(c)); os_.append(torch.from_numpy(occ))
+            cs.append(torch.from_numpy(c))
+            os_.append(torch.from_numpy(occ))
     return [(torch.stack(cs), torch.stack(os_)[..., None]) for cs, os_ in out]
 
 @torch.no_grad()
@@ -400,14 +424,18 @@ def plot_meshes(meshes: Sequence, titles: Sequence[str] | None = None, ncols: in
                 max_faces: int = 20000, color: str = "#7fa7d4"):
     "A matplotlib figure with one 3D panel per mesh (shared [-1, 1]^3 box)."
     import matplotlib.pyplot as plt
-    n = len(meshes); ncols = min(ncols, max(n, 1)); nrows = max(1, math.ceil(n / ncols))
+    n = len(meshes)
+    ncols = min(ncols, max(n, 1))
+    nrows = max(1, math.ceil(n / ncols))
     fig = plt.figure(figsize=(size * ncols, size * nrows))
     for i, m in enumerate(meshes):
         ax = fig.add_subplot(nrows, ncols, i + 1, projection="3d")
         f = np.asarray(m.faces)
         if len(f) > max_faces: f = f[np.random.default_rng(0).choice(len(f), max_faces, replace=False)]
         if len(f): ax.plot_trisurf(*np.asarray(m.vertices).T, triangles=f, color=color, linewidth=0, shade=True)
-        ax.set(xlim=(-1, 1), ylim=(-1, 1), zlim=(-1, 1)); ax.set_box_aspect((1, 1, 1), zoom=1.4); ax.set_axis_off()
+        ax.set(xlim=(-1, 1), ylim=(-1, 1), zlim=(-1, 1))
+        ax.set_box_aspect((1, 1, 1), zoom=1.4)
+        ax.set_axis_off()
         if titles is not None: ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
     return fig

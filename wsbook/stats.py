@@ -22,7 +22,8 @@ def mean_std(xs: Sequence[float]) -> tuple[float, float]:
 # %% ../nbs/09e_stats.ipynb #8d18012c
 def fmt(xs: Sequence[float], pct: bool = True) -> str:
     "'54.1 ± 1.2' (in percent by default)."
-    m, s = mean_std(xs); k = 100 if pct else 1
+    m, s = mean_std(xs)
+    k = 100 if pct else 1
     return f"{k * m:.1f} ± {k * s:.1f}"
 
 # %% ../nbs/09e_stats.ipynb #bcb9f9ac
@@ -60,8 +61,11 @@ def _equiv_size(sizes: np.ndarray, curve: np.ndarray, acc: float) -> tuple[float
 def data_equivalence(sizes: Sequence[int], base: dict, arm: dict, n_boot: int = 2000, seed: int = 0) -> list[dict]:
     "Per size: the arm's gain in points over the baseline and its data-equivalence factor, with a bootstrap interval over seeds."
     sizes = np.asarray(sorted(sizes), dtype=float)
-    B = [np.asarray(base[int(s)], float) for s in sizes]; A = [np.asarray(arm[int(s)], float) for s in sizes]
-    bm = np.array([b.mean() for b in B]); rng = np.random.default_rng(seed); out = []
+    B = [np.asarray(base[int(s)], float) for s in sizes]
+    A = [np.asarray(arm[int(s)], float) for s in sizes]
+    bm = np.array([b.mean() for b in B])
+    rng = np.random.default_rng(seed)
+    out = []
     for k, s in enumerate(sizes):
         n_eq, cens = _equiv_size(sizes, bm, A[k].mean())
         boot = []

@@ -6,11 +6,9 @@ Docs: https://wsbook.github.io/wsbook/train.html.md"""
 
 # %% ../nbs/07_train.ipynb #305dcff8
 from __future__ import annotations
-import json, math, os, time, copy
-from dataclasses import dataclass, field, asdict, replace
+import json, math, os, time
+from dataclasses import dataclass, field, asdict
 from pathlib import Path
-from typing import Sequence
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -133,7 +131,8 @@ def soft_cross_entropy(logits: Tensor, y: Tensor) -> Tensor:
 @torch.no_grad()
 def evaluate(model: nn.Module, ds: INRDataset, idx: Tensor, norm: Standardize, batch_size: int = 1024) -> dict:
     "Accuracy and loss of `model` on the INRs `idx` of `ds`."
-    model.eval(); correct, loss = 0, 0.0
+    model.eval()
+    correct, loss = 0, 0.0
     for s in range(0, len(idx), batch_size):
         b = idx[s:s + batch_size]
         logits = model(norm(ds.ws[b])).float()
@@ -158,7 +157,8 @@ def scored_curve(metrics: dict, key: str = "val_acc") -> tuple[list[int], list[f
 
 # %% ../nbs/07_train.ipynb #e5d8cd08
 def _optim_tensors(opt: torch.optim.Optimizer) -> tuple[dict[str, Tensor], dict]:
-    sd = opt.state_dict(); tensors, meta = {}, {"param_groups": sd["param_groups"], "state": {}}
+    sd = opt.state_dict()
+    tensors, meta = {}, {"param_groups": sd["param_groups"], "state": {}}
     for pid, st in sd["state"].items():
         meta["state"][str(pid)] = {}
         for k, v in st.items():
@@ -233,7 +233,9 @@ def _cfg_diff(old: dict, new: dict, where: str) -> list[str]:
 def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | None = None, resume: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict:
     "Train a classifier on an INR dataset; returns (and writes to `out/metrics.json`) the metrics. `stop_after` epochs: pause (resume later)."
-    cfg.check(); rank, world = dist_info(cfg.device); keep_freed_memory()
+    cfg.check()
+    rank, world = dist_info(cfg.device)
+    keep_freed_memory()
     dev = resolve_device(cfg.device)
     if dev.type == "cuda" and world > 1: dev = torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
@@ -274,8 +276,10 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
         if diff := _cfg_diff(meta["config"], _cfg_dict(cfg), "checkpoint"):
             raise ValueError(f"{ckpt}: was written by a run with another config ({'; '.join(diff)}); "
                              "resume with the same flags or use another --out")
-        model.load_state_dict(_sub(t, "model.")); _load_optim(opt, t, meta["optim"])
-        best_state = _sub(t, "best."); history, best, start = meta["history"], meta["best"], meta["epoch"] + 1
+        model.load_state_dict(_sub(t, "model."))
+        _load_optim(opt, t, meta["optim"])
+        best_state = _sub(t, "best.")
+        history, best, start = meta["history"], meta["best"], meta["epoch"] + 1
         sched.last_epoch = meta["sched_step"]
         for g_, lr in zip(opt.param_groups, meta["lrs"]): g_["lr"] = lr
     elif out is not None and (out / "metrics.json").exists() and not resume:
@@ -288,7 +292,8 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     for epoch in bar:
         gen_order, gen_aug = _epoch_generators(cfg.seed, epoch, rank, dev)
         torch.manual_seed(cfg.seed * 100_003 + epoch)
-        net.train(); perm = tr[torch.randperm(len(tr), generator=gen_order).to(dev)]
+        net.train()
+        perm = tr[torch.randperm(len(tr), generator=gen_order).to(dev)]
         tot_loss, tot_correct, seen, t0 = 0.0, 0, 0, time.time()
         for k, s in enumerate(range(0, len(perm), cfg.batch_size)):
             b = perm[s:s + cfg.batch_size][rank::world]
@@ -301,10 +306,14 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                 elif mix is not None: ws, y = mix(ws, y, gen_aug)
             with amp_autocast(dev, cfg.amp): logits = net(norm(ws))   # bfloat16 on CUDA, nothing on a CPU
             loss = soft_cross_entropy(logits, y)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
             if not math.isfinite(lv := float(loss.detach())):
                 _diverged("the loss", lv, epoch, epoch * steps_per_epoch(len(tr), cfg.batch_size) + k + 1, opt, ckpt)
-            tot_loss += lv * len(b); seen += len(b)
+            tot_loss += lv * len(b)
+            seen += len(b)
             tot_correct += int((logits.argmax(1) == ds.label[b]).sum())
         if bad := [n for n, p in model.named_parameters() if not torch.isfinite(p).all()]:   # an overflow the loss hid
             _diverged(f"weight {bad[0]}", "not finite", epoch, (epoch + 1) * steps_per_epoch(len(tr), cfg.batch_size), opt, ckpt)
@@ -329,7 +338,8 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
     model.load_state_dict(best_state)        # what a run returns: its selected weights
     if finished and best["test_acc"] is None and best["epoch"] >= 0:   # no test curve: the selected weights, scored once
         t = evaluate(model, ds, te, norm)
-        best["test_acc"] = t["acc"]; history[best["epoch"]].update(test_acc=t["acc"], test_loss=t["loss"])
+        best["test_acc"] = t["acc"]
+        history[best["epoch"]].update(test_acc=t["acc"], test_loss=t["loss"])
     metrics = {"test_acc": best["test_acc"], "val_acc": best["val_acc"], "best_epoch": best["epoch"], "epochs": epochs,
                "optimizer_steps": len(history) * steps_per_epoch(len(tr), cfg.batch_size),
                "unseen_view_acc": best.get("unseen_view_acc"),
@@ -340,10 +350,13 @@ def train(data: INRDataset | str | Path, cfg: TrainConfig, out: str | Path | Non
                "device": str(dev), "threads": torch.get_num_threads(), "world_size": world, "seconds": time.time() - t_start,
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None and rank == 0 and finished:     # metrics.json last: it marks the run finished
-        out.mkdir(parents=True, exist_ok=True); tmp = out / "best.safetensors.tmp"
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = out / "best.safetensors.tmp"
         save_file({k: v.contiguous().cpu() for k, v in {**best_state, **norm.tensors()}.items()}, str(tmp))
         os.replace(tmp, out / "best.safetensors")
-        tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
+        tmp = out / "metrics.json.tmp"
+        tmp.write_text(json.dumps(metrics, indent=1))
+        os.replace(tmp, out / "metrics.json")
     metrics["model"], metrics["finished"] = model, finished
     return metrics
 
@@ -355,7 +368,8 @@ def nt_xent(z1: Tensor, z2: Tensor, temperature: float = 0.1) -> Tensor:
     z = F.normalize(torch.cat([z1, z2]).float(), dim=1)
     sim = z @ z.T / temperature
     sim.fill_diagonal_(-float("inf"))
-    n = len(z1); target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
+    n = len(z1)
+    target = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)]).to(z.device)
     return F.cross_entropy(sim, target)
 
 # %% ../nbs/07_train.ipynb #9626f608
@@ -410,7 +424,10 @@ def linear_probe(x_tr: Tensor, y_tr: Tensor, x_va: Tensor, y_va: Tensor, x_te: T
     opt = torch.optim.AdamW(clf.parameters(), lr=lr, weight_decay=weight_decay)
     best = {"val_acc": -1.0}
     for e in range(epochs):
-        loss = F.cross_entropy(clf(x_tr), y_tr); opt.zero_grad(); loss.backward(); opt.step()
+        loss = F.cross_entropy(clf(x_tr), y_tr)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
         with torch.no_grad():
             va = float((clf(x_va).argmax(1) == y_va).float().mean())
             if va > best["val_acc"]:
@@ -422,7 +439,9 @@ def linear_probe(x_tr: Tensor, y_tr: Tensor, x_va: Tensor, y_va: Tensor, x_te: T
 def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out: str | Path | None = None,
                       progress: bool = True) -> dict:
     "Contrastive pre-training with augmentation views, then a linear probe on `embed`; returns the metrics."
-    cfg.check(); dev = resolve_device(cfg.device); keep_freed_memory()
+    cfg.check()
+    dev = resolve_device(cfg.device)
+    keep_freed_memory()
     if out is not None and (Path(out) / "metrics.json").exists():
         raise FileExistsError(f"{out}: holds a finished contrastive run; choose another --out")
     ds = (load_store(data) if not isinstance(data, INRDataset) else data).to(dev)
@@ -443,20 +462,28 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
     for epoch in bar:
         gen_order, gen_aug = _epoch_generators(cfg.seed, epoch, 0, dev)
         torch.manual_seed(cfg.seed * 100_003 + epoch)
-        model.train(); proj.train(); perm = tr[torch.randperm(len(tr), generator=gen_order).to(dev)]
+        model.train()
+        proj.train()
+        perm = tr[torch.randperm(len(tr), generator=gen_order).to(dev)]
         tot, seen = 0.0, 0
         for s in range(0, len(perm), cfg.batch_size):
             b = perm[s:s + cfg.batch_size]
             if len(b) < 2: continue
             with torch.no_grad():
-                v1, _ = pipe(ds.ws[b], None, gen_aug); v2, _ = pipe(ds.ws[b], None, gen_aug)
-                if mix is not None: v1, _ = mix(v1, None, gen_aug); v2, _ = mix(v2, None, gen_aug)
+                v1, _ = pipe(ds.ws[b], None, gen_aug)
+                v2, _ = pipe(ds.ws[b], None, gen_aug)
+                if mix is not None:
+                    v1, _ = mix(v1, None, gen_aug)
+                    v2, _ = mix(v2, None, gen_aug)
             loss = nt_xent(proj(model.embed(norm(v1))), proj(model.embed(norm(v2))), cfg.temperature)
-            opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
             if not math.isfinite(lv := float(loss.detach())):
                 _diverged("the contrastive loss", lv, epoch, epoch * steps_per_epoch(len(tr), cfg.batch_size) + s // cfg.batch_size + 1,
                           opt, None)
-            tot += lv * len(b); seen += len(b)
+            tot += lv * len(b)
+            seen += len(b)
         history.append({"epoch": epoch, "loss": tot / max(seen, 1)})
         bar.set_postfix(loss=f"{history[-1]['loss']:.3f}")
     # the probe sees one view of a labelled subset: the same objects for every arm of a seed
@@ -471,6 +498,9 @@ def train_contrastive(data: INRDataset | str | Path, cfg: ContrastiveConfig, out
                "device": str(dev), "threads": torch.get_num_threads(),
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__}}
     if out is not None:
-        out = Path(out); out.mkdir(parents=True, exist_ok=True)
-        tmp = out / "metrics.json.tmp"; tmp.write_text(json.dumps(metrics, indent=1)); os.replace(tmp, out / "metrics.json")
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = out / "metrics.json.tmp"
+        tmp.write_text(json.dumps(metrics, indent=1))
+        os.replace(tmp, out / "metrics.json")
     return metrics

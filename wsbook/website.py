@@ -42,7 +42,8 @@ def _glob(root: Path, pattern: str) -> list[Path]:
 
 def site_pages(src, cfg: dict) -> list[dict]:
     "The pages rendered from folder `src`: `project.render` globs expanded, each with `src`, `out`, `title`, `order`."
-    src = Path(src); seen, pages = set(), []
+    src = Path(src)
+    seen, pages = set(), []
     pats = cfg.get("project", {}).get("render") or ["**/*.ipynb"]
     excl = {p for pat in pats if pat.startswith("!") for p in _glob(src, pat[1:])}
     for pat in pats:
@@ -50,7 +51,8 @@ def site_pages(src, cfg: dict) -> list[dict]:
         found = []
         for rel in _glob(src, pat):
             if rel in seen or rel in excl or rel.suffix != ".ipynb": continue
-            fm = front_matter(read_nb(src / rel)); seen.add(rel)
+            fm = front_matter(read_nb(src / rel))
+            seen.add(rel)
             found.append({"src": rel.as_posix(), "out": (rel.parent / (fm.get("output-file") or rel.with_suffix(".html").name)).as_posix(),
                           "title": str(fm.get("title") or rel.stem), "order": fm.get("order", 1e9)})
         pages += sorted(found, key=lambda p: (p["order"], p["src"]))
@@ -70,7 +72,8 @@ def site_nav(cfg: dict, pages: list[dict]) -> list[dict]:
                 if e.get("href") in by_src: sec["out"] = by_src[e["href"]]["out"]
                 res.append(sec)
             elif e.get("href") in by_src:
-                p = by_src[e["href"]]; res.append({"title": e.get("text") or p["title"], "out": p["out"]})
+                p = by_src[e["href"]]
+                res.append({"title": e.get("text") or p["title"], "out": p["out"]})
         return res
     return items(cfg.get("website", {}).get("sidebar", {}).get("contents"))
 
@@ -88,7 +91,9 @@ def _cache_path(root: Path, nb: Path) -> Path: return root / CACHE_DIR / Path(nb
 def cached_outputs(path, root=None) -> dict:
     "Outputs per cell id of the cached execution of notebook `path` of checkout `root` (default: `repo_root()`), if the cache matches the notebook ({} otherwise)."
     if not path: return {}
-    try: root = Path(root or repo_root()).resolve(); c = _cache_path(root, Path(path))
+    try:
+        root = Path(root or repo_root()).resolve()
+        c = _cache_path(root, Path(path))
     except (FileNotFoundError, ValueError): return {}
     if not c.exists(): return {}
     nb = read_nb(c)
@@ -102,7 +107,8 @@ def _exec_nb(job) -> str | None:
     src = Path(src)
     if str(root) not in sys.path: sys.path.insert(0, str(root))
     os.environ["IN_TEST"] = "1"
-    import matplotlib; matplotlib.use("Agg")
+    import matplotlib
+    matplotlib.use("Agg")
     from execnb.shell import CaptureShell
     from fastcore.nbio import write_nb
     from fastcore.xtras import working_directory
@@ -118,12 +124,14 @@ def _exec_nb(job) -> str | None:
     except BaseException as e: return f"{src.name}: {type(e).__name__}: {e}"
     clean_outputs(nb)
     nb.metadata["wsbook_site"] = {"hash": nb_hash(src), "flags": list(flags)}
-    Path(dst).parent.mkdir(parents=True, exist_ok=True); write_nb(nb, dst)
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    write_nb(nb, dst)
     return None
 
 def execute_nbs(nbs: list, root=None, flags=None, n_workers: int = 1, timeout: int = 900) -> dict:
     "Execute the notebooks whose cached execution is missing or stale; returns {name: error or None} for those run."
-    root = Path(root or repo_root()).resolve(); nbs = [Path(n).resolve() for n in nbs]
+    root = Path(root or repo_root()).resolve()
+    nbs = [Path(n).resolve() for n in nbs]
     if flags is None:
         from nbdev.config import get_config
         flags = get_config(root).get("tst_flags", "").split()
@@ -160,7 +168,9 @@ def _src(c) -> str: return source_text(c["source"])
 def cell_options(src: str) -> tuple[dict, str]:
     "Quarto's `#| key: value` options at the top of a code cell, and the source without them."
     lines, opts = src.splitlines(), {}
-    while lines and (m := _re_opt.match(lines[0])): opts[m[1]] = m[2].strip("\"'"); lines.pop(0)
+    while lines and (m := _re_opt.match(lines[0])):
+        opts[m[1]] = m[2].strip("\"'")
+        lines.pop(0)
     return opts, "\n".join(lines)
 
 def fix_markdown(md: str, here: str, outs: dict, src_root: Path | None = None) -> str:
@@ -183,7 +193,8 @@ def fix_markdown(md: str, here: str, outs: dict, src_root: Path | None = None) -
 # %% ../nbs/10b_website.ipynb #dbb4b256
 def quarto_to_jupyter(nb: dict, here: str, outs: dict, src_root: Path) -> dict:
     "A copy of processed notebook `nb` (page `here`) with the Quarto features nbconvert lacks done by hand."
-    nb = json.loads(json.dumps(nb)); cells, fm = [], front_matter(nb)
+    nb = json.loads(json.dumps(nb))
+    cells, fm = [], front_matter(nb)
     fold = str(fm.get("code-fold", fm.get("format", {}).get("html", {}).get("code-fold", False))).lower() in ("true", "show")
     for c in nb["cells"]:
         c.get("metadata", {}).pop("execution", None)
@@ -287,16 +298,19 @@ def render_offline(src, out, cfg: dict | None = None) -> list[dict]:
     from nbformat.v4.rwbase import rejoin_lines
     src, out = Path(src), Path(out)
     cfg = cfg or site_definition(src)
-    pages = site_pages(src, cfg); nav = site_nav(cfg, pages)
+    pages = site_pages(src, cfg)
+    nav = site_nav(cfg, pages)
     outs = {p["src"]: p["out"] for p in pages}
-    title = str(cfg.get("website", {}).get("title", "wsbook")); site_url = cfg.get("website", {}).get("site-url", "")
+    title = str(cfg.get("website", {}).get("title", "wsbook"))
+    site_url = cfg.get("website", {}).get("site-url", "")
     css = "\n".join((src / c).read_text() for c in [cfg.get("format", {}).get("html", {}).get("css")] if c and (src / c).exists())
     if out.exists(): shutil.rmtree(out)
     out.mkdir(parents=True)
     for f in src.rglob("*"):  # figures and other files the pages refer to
         rel = f.relative_to(src)
         if f.is_file() and not _hidden(rel) and f.suffix not in (".ipynb", ".yml", ".yaml", ".md", ".qmd", ".py"):
-            (out / rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, out / rel)
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, out / rel)
     # our own notebooks: no HTML sanitising (bleach), which would take most of the time on pages with figures
     import jinja2
     ex = HTMLExporter(template_name="lab", exclude_input_prompt=True, exclude_output_prompt=True, filters={"clean_html": _same},
@@ -305,7 +319,8 @@ def render_offline(src, out, cfg: dict | None = None) -> list[dict]:
         nb = rejoin_lines(nbformat.from_dict(quarto_to_jupyter(read_nb(src / p["src"]), p["src"], outs, src)))
         body, _ = ex.from_notebook_node(nb, resources={"metadata": {"path": str((src / p["src"]).parent)}})
         page = _finish_page(body, p, nav_html(nav, p["out"], title), title, css, site_url, set(outs.values()))
-        (out / p["out"]).parent.mkdir(parents=True, exist_ok=True); (out / p["out"]).write_text(page, encoding="utf-8")
+        (out / p["out"]).parent.mkdir(parents=True, exist_ok=True)
+        (out / p["out"]).write_text(page, encoding="utf-8")
     return pages
 
 # %% ../nbs/10b_website.ipynb #fcbc1f80
@@ -330,14 +345,17 @@ def build_site(results=None, out=None, root=None, execute: bool = True, quarto: 
                n_workers: int = 2, log=print, records=None) -> Path:
     "Build the website of checkout `root` from reproduction `results` into `out` (Quarto if installed, else the offline preview); returns `out`."
     t0 = time.time()
-    root = Path(root or repo_root()).resolve(); nbs = root / "nbs"
-    results = Path(results or root / RESULTS_DIR).resolve(); out = Path(out or root / SITE_DIR).resolve()
+    root = Path(root or repo_root()).resolve()
+    nbs = root / "nbs"
+    results = Path(results or root / RESULTS_DIR).resolve()
+    out = Path(out or root / SITE_DIR).resolve()
     records = Path(records or root / RECORDS_DIR).resolve()
     exps = prepare_results(results, nbs / "results", records, root)
     log(f"results: {len(exps)} experiment page(s) from {results}; {len(recorded_runs(records))} recorded run(s) from {records}")
     from nbdev.config import get_config
     from nbdev.quarto import refresh_quarto_yml
-    cwd = os.getcwd(); os.chdir(root)
+    cwd = os.getcwd()
+    os.chdir(root)
     try:
         refresh_quarto_yml()
         cfg = site_definition(nbs)

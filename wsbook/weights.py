@@ -200,7 +200,8 @@ def _ws_validate(self: WeightSpace, where: str = "weight space") -> WeightSpace:
         for i, t in enumerate(ts):
             bad = ~torch.isfinite(t).flatten(1).all(1)
             if bad.any():
-                n = int(bad.sum()); first = int(bad.nonzero()[0])
+                n = int(bad.sum())
+                first = int(bad.nonzero()[0])
                 raise ValueError(f"{where}: {kind}{i} (shape {tuple(t.shape)}) has NaN/inf values in {n} "
                                  f"network(s), first at batch index {first}")
     return self
@@ -217,8 +218,10 @@ def _ws_from_flat(flat: Tensor, sizes: Sequence[int]) -> WeightSpace:
         raise ValueError(f"from_flat expects shape (B, {n}) for sizes {tuple(sizes)}, got {tuple(flat.shape)}")
     ws, bs, o = [], [], 0
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        ws.append(flat[:, o:o + fan_out * fan_in].reshape(-1, fan_out, fan_in)); o += fan_out * fan_in
-        bs.append(flat[:, o:o + fan_out]); o += fan_out
+        ws.append(flat[:, o:o + fan_out * fan_in].reshape(-1, fan_out, fan_in))
+        o += fan_out * fan_in
+        bs.append(flat[:, o:o + fan_out])
+        o += fan_out
     return WeightSpace(ws, bs)
 
 def n_params(sizes: Sequence[int]) -> int:
@@ -260,11 +263,10 @@ def _same_layers(who: str, per_net: list[list[tuple[str, tuple, tuple | None]]])
         if nb := [(i, name) for i, (name, _, b) in enumerate(layers) if b is None]:
             raise ValueError(f"{who}: network {k}'s linear layer {nb[0][0]} ({nb[0][1] or 'the module itself'}) has no bias; "
                              "a weight space needs one per layer (bias=True)")
-        shapes = [w for _, w, _ in layers]
-        if k and shapes != first:
+        shapes, first = [w for _, w, _ in layers], [w for _, w, _ in per_net[0]]
+        if shapes != first:
             raise ValueError(f"{who}: network {k} has layer weights {shapes}, network 0 has {first}; "
                              "expected networks of the same architecture (the same depth and widths)")
-        first = shapes if not k else first
 
 def _ws_from_modules(modules: nn.Module | Sequence[nn.Module]) -> WeightSpace:
     "Stack the `nn.Linear` layers of networks of one architecture into a batch (one network: a batch of one)."
@@ -275,7 +277,8 @@ def _ws_from_modules(modules: nn.Module | Sequence[nn.Module]) -> WeightSpace:
     per_net = [[(nm, l) for nm, l in net.named_modules() if isinstance(l, nn.Linear)] for net in modules]
     _same_layers("from_modules", [[(nm, tuple(l.weight.shape), None if l.bias is None else tuple(l.bias.shape)) for nm, l in p]
                                   for p in per_net])
-    per_net = [[l for _, l in p] for p in per_net]; n = len(per_net[0])
+    per_net = [[l for _, l in p] for p in per_net]
+    n = len(per_net[0])
     with torch.no_grad():
         return WeightSpace([torch.stack([p[i].weight.detach() for p in per_net]) for i in range(n)],
                            [torch.stack([p[i].bias.detach() for p in per_net]) for i in range(n)])
@@ -288,7 +291,9 @@ def _ws_to_modules(self: WeightSpace, activation: Callable[[], nn.Module] = nn.R
         layers = []
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             lin = nn.Linear(w.shape[-1], w.shape[-2], device=w.device, dtype=w.dtype)
-            with torch.no_grad(): lin.weight.copy_(w[k]); lin.bias.copy_(b[k])
+            with torch.no_grad():
+                lin.weight.copy_(w[k])
+                lin.bias.copy_(b[k])
             layers += [lin] + ([activation()] if i < self.n_layers - 1 else [])
         nets.append(nn.Sequential(*layers))
     return nets
@@ -310,7 +315,8 @@ def _ws_from_state_dicts(dicts: dict[str, Tensor] | Sequence[dict[str, Tensor]])
 def take_perm(t: Tensor, perm: Tensor, dim: int) -> Tensor:
     "Gather along `dim` of `t` with a per-sample permutation `perm` of shape (B, n)."
     dim = dim % t.ndim
-    shape = [1] * t.ndim; shape[0], shape[dim] = perm.shape
+    shape = [1] * t.ndim
+    shape[0], shape[dim] = perm.shape
     return t.gather(dim, perm.view(shape).expand(*t.shape[:dim], perm.shape[1], *t.shape[dim + 1:]))
 
 def _ws_permute(self: WeightSpace, perms: Sequence[Tensor]) -> WeightSpace:
