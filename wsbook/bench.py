@@ -1,4 +1,4 @@
-"""Every benchmark of wsbook, the machine facts and the speed probe: medians of repeated timings with their spread, ratios only where they hold.
+"""Every benchmark of wsbook in one place - the fitting engine, the augmentations, training throughput, the machine facts, the speed probe - and timing that measures: medians of repeated timings with their spread, ratios only where they hold.
 
 Docs: https://wsbook.github.io/wsbook/bench.html.md"""
 
