@@ -7,7 +7,8 @@ from wsbook.weights import WeightSpace, random_perms, invert_perms
 from wsbook.inr import init_siren, siren_forward, make_grid
 from wsbook.align import weight_matching, align_dataset, align_to, fast_permute
 from wsbook.augment import (AUGMENTATIONS, MixUp, Rotate, Scale, Translate, get_augmentation, make_pipeline,
-                            one_hot, row_quantile, bench_augment)
+                            one_hot, row_quantile)
+from wsbook.bench import bench_augment
 
 NAMES = ["translate", "rotate", "scale", "gaussian_noise", "dropout", "quantile", "label_smoothing", "permutation",
          "siren_negation", "siren_bias", "mixup_vanilla", "mixup_perm", "mixup_align"]

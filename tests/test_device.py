@@ -9,7 +9,8 @@ import re, subprocess, sys
 from pathlib import Path
 import pytest, torch
 import torch.nn.functional as F
-from wsbook.augment import AUGMENTATIONS, get_augmentation, bench_networks, make_pipeline, one_hot
+from wsbook.augment import AUGMENTATIONS, get_augmentation, make_pipeline, one_hot
+from wsbook.bench import bench_networks
 from wsbook.models import MODELS, make_model
 from wsbook.device import amp_autocast
 

@@ -3,7 +3,8 @@ import pytest, torch
 import torch.nn.functional as F
 from wsbook.weights import WeightSpace, random_perms
 from wsbook.inr import init_siren
-from wsbook.models import MODELS, make_model, bench_train
+from wsbook.models import MODELS, make_model
+from wsbook.bench import bench_train
 from wsbook.equivariant import (DWSLayer, WsbookDWSLayer, EquivariantMap, PairMap, NPLayer, WeightToWeight, WeightToBias,
                                 BiasToWeight, BiasToBias)
 from wsbook.gnn import RTLayer, _offsets

@@ -6,25 +6,22 @@ Docs: https://wsbook.github.io/wsbook/augment.html.md"""
 
 # %% ../nbs/04_augment.ipynb #e007f684
 from __future__ import annotations
-import math, time
+import math
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 import numpy as np
 import torch
 from torch import Tensor
 from scipy.special import betaincinv
 from .weights import WeightSpace
-from .device import resolve_device, synchronize, grow
 from .names import unknown_name
-from .inr import init_siren
-from .align import weight_matching, align_dataset, fast_permute, first_layer_costs, solve_seconds
+from .align import weight_matching, fast_permute
 
 # %% auto #0
 __all__ = ['AUGMENTATIONS', 'COMBINE', 'one_hot', 'soft_labels', 'Augmentation', 'Translate', 'rotation_matrices', 'Rotate',
            'Scale', 'GaussianNoise', 'Dropout', 'row_quantile', 'Quantile', 'LabelSmoothing', 'Permutation',
-           'SirenNegation', 'SirenBias', 'MixUp', 'get_augmentation', 'Pipeline', 'parse_names', 'make_pipeline',
-           'bench_networks', 'bench_augment']
+           'SirenNegation', 'SirenBias', 'MixUp', 'get_augmentation', 'Pipeline', 'parse_names', 'make_pipeline']
 
 # %% ../nbs/04_augment.ipynb #d75ec161
 def one_hot(labels: Tensor, n_classes: int, dtype=torch.float32) -> Tensor:
@@ -383,78 +380,3 @@ def make_pipeline(names: str | Sequence[str] | None, p: float | dict | Sequence[
     augs = [get_augmentation(n, **params.get(n, {})) for n in names]
     probs = [p.get(n, 1.0) for n in names] if isinstance(p, dict) else p
     return Pipeline(augs, probs, names)
-
-# %% ../nbs/04_augment.ipynb #5b2735ee
-def bench_networks(n: int = 256, generator: torch.Generator | None = None) -> WeightSpace:
-    "SIRENs 2-32-32-1 like fitted ones: the authors' init with noise, non-zero biases and larger first-layer weights."
-    g = generator if generator is not None else torch.Generator().manual_seed(0)
-    ws = init_siren((2, 32, 32, 1), n, "paper", g)
-    ws = ws + ws.map(lambda t: 0.5 * torch.randn(t.shape, generator=g) * (t.std() + 0.01))
-    return _replace(ws, {0: ws.weights[0] * 10})
-
-def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple[float, float, float, float]:
-    "Time `fn` (processing `n` items) over at least `reps` calls and `min_time` s: items/s at the median and at the best call, median ms per call, items per CPU second."
-    fn()  # warm up
-    times, t0, c0 = [], time.perf_counter(), time.process_time()
-    while len(times) < reps or time.perf_counter() - t0 < min_time:
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    med, best = float(np.median(times)), min(times)
-    return n / med, med * 1e3, n / (max(time.process_time() - c0, 1e-9) / len(times)), n / best
-
-def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bool | None = None,
-                  max_batch: int = 2 ** 20, budget_s: float = 5.0) -> Iterator[dict]:
-    "Yield one dict per case: `{'bench': 'augment', 'case': name, 'value': samples/s, 'unit': 'samples/s', ...}`."
-    dev = resolve_device(device)
-    fill = dev.type != "cpu" if fill is None else fill
-    reps, min_time = (2, 0.05) if quick else (10, 0.5)
-    threads = torch.get_num_threads()
-    if dev.type == "cpu": torch.set_num_threads(1)
-    try:
-        g = torch.Generator().manual_seed(0)
-        ws = bench_networks(batch, g).to(dev)
-        y = one_hot(torch.randint(0, 10, (batch,), generator=g), 10).to(dev)
-        if dev.type != "cpu": g = torch.Generator(device=dev).manual_seed(0)
-        extra = dict(batch=batch, sizes=list(ws.sizes), threads=torch.get_num_threads(), device=str(dev))
-        def line(case, r, unit="samples/s", **kw):
-            return dict(bench="augment", case=case, value=round(r[0]), unit=unit, ms_per_batch=round(r[1], 3),
-                        value_best=round(r[3]), value_cpu=round(r[2]), **kw, **extra)
-        def rate(aug, w, lab, n, reps_, t_min=min_time):
-            return _rate(lambda: (aug(w, lab, g), synchronize(dev)), n, reps_, t_min)
-        vanilla = None
-        for name in AUGMENTATIONS:
-            aug = get_augmentation(name)
-            r = rate(aug, ws, y, batch, reps if "align" not in name else max(1, reps // 5))
-            if name == "mixup_vanilla": vanilla = r[0]
-            yield line(name, r)
-            if fill and "align" not in name:
-                def at(n, aug=aug):
-                    i = torch.arange(n, device=dev) % batch
-                    return rate(aug, ws[i], y[i], n, 2, min(min_time, 0.2))[0]
-                best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
-                yield {"bench": "augment", "case": name, "value": round(rates[best]), "unit": "samples/s", **extra, "batch": best,
-                       "sized": "fill", "baseline": round(r[0]),
-                       "ratio": round(rates[best] / r[0], 2), "rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
-        pre = align_dataset(ws, 0, rounds=1, generator=g).aligned
-        aug = get_augmentation("mixup_align", prealigned=True)
-        r = rate(aug, pre, y, batch, reps)
-        yield line("mixup_align_prealigned", r, baseline=round(vanilla), ratio=round(r[0] / vanilla, 3))
-        other = ws[torch.randperm(batch, generator=g, device=g.device)]
-        stats = []
-        def run():
-            m = weight_matching(ws, other, g)
-            synchronize(dev)
-            stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
-        r = _rate(run, batch, max(1, reps // 5), min_time)
-        sweeps, solves = np.mean(stats, 0)
-        # what the assignment solver alone allows (scipy's time per problem on these pairs' cost matrices x problems
-        # per pair), and scipy on random 32 x 32 matrices: a machine-speed reference for figures taken elsewhere
-        C = first_layer_costs(ws, other)
-        solve_us = 1e6 * min(solve_seconds(C) for _ in range(3))
-        rand = np.random.default_rng(0).standard_normal((200, 32, 32))
-        random_us = 1e6 * min(solve_seconds(rand) for _ in range(3))   # best of 3, like solve_us
-        yield line("align_pair", r, "pairs/s", mean_sweeps=round(float(sweeps), 2), solves_per_pair=round(float(solves), 2),
-                   solve_us=round(solve_us, 1), solver_bound=round(1e6 / (solves * solve_us)), solve_us_random=round(random_us, 1))
-    finally:
-        torch.set_num_threads(threads)

@@ -1,4 +1,4 @@
-"""Timing that measures: medians of repeated timings with their spread, ratios only where they hold, and benchmarks.
+"""Every benchmark of wsbook in one place - the fitting engine, the augmentations, training throughput, the machine facts, the speed probe - and timing that measures: medians of repeated timings with their spread, ratios only where they hold.
 
 Docs: https://wsbook.github.io/wsbook/bench.html.md"""
 
@@ -6,19 +6,30 @@ Docs: https://wsbook.github.io/wsbook/bench.html.md"""
 
 # %% ../nbs/09g_bench.ipynb #ecc9482b
 from __future__ import annotations
-import math, statistics, time
+import json, math, os, statistics, subprocess, sys, time
 from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence
+import numpy as np
 import torch
 from torch import Tensor
 import torch.nn.functional as F
+import wsbook
+from .names import unknown_name
 from .weights import WeightSpace
-from .device import resolve_device, synchronize, amp_autocast
+from .device import resolve_device, synchronize, amp_autocast, grow, keep_freed_memory, pinned_threads, device_info, AMP_DEVICES
 from .equivariant import reference_path
+from .inr import init_siren, get_recipe, make_grid, SirenModule
+from .fit import fit_inrs, inr_seeds, init_batch, pick_chunk, chunk_rates
+from .align import weight_matching, align_dataset, first_layer_costs, solve_seconds
+from .augment import AUGMENTATIONS, get_augmentation, one_hot
+from .models import MODELS, make_model
+from .scales import Scale, get_scale
+from .runs import run_threads
 
 # %% auto #0
 __all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'siren_batch', 'train_rate', 'threads', 'bench_dws',
-           'bench_fit_bound']
+           'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment', 'bench_train',
+           'bench_allocator', 'bench_fused', 'speed_probe', 'env_record', 'bench_images', 'bench_records']
 
 # %% ../nbs/09g_bench.ipynb #a8ba2c05
 REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least); the max/min beyond which a figure is noisy
@@ -90,7 +101,6 @@ def threads(n: int | None):
 def bench_dws(quick: bool = False, batch: int = 256, thread_counts: Sequence[int] = (1, 2), reps: int = REPS,
               device="auto", sizes: Sequence[int] = (2, 32, 32, 1)) -> Iterator[dict]:
     "Training samples/s of `dws` (value) vs its reference path (baseline), interleaved, at each thread count."
-    from wsbook.models import make_model          # wsbook.models imports this module's helpers
     dev = resolve_device(device)
     if quick: batch = min(batch, 32)
     g = torch.Generator().manual_seed(0)
@@ -143,8 +153,6 @@ def _siren_step_parts(n: int, points: int, hidden: int, d_out: int, device) -> t
 def bench_fit_bound(images: Tensor, quick: bool = False, device="auto", reps: int = REPS, n_inrs: int | None = None,
                     steps: int | None = None) -> Iterator[dict]:
     "INR-steps/s of the fitting engine beside the plain batched loop and the arithmetic bound, interleaved."
-    from wsbook.fit import fit_inrs, inr_seeds
-    from wsbook.inr import make_grid
     dev = resolve_device(device)
     n, st = n_inrs or (64 if quick else 256), steps or (10 if quick else 30)
     coords, tg = make_grid(*images.shape[-2:]), images.flatten(2).transpose(1, 2)
@@ -168,3 +176,363 @@ def bench_fit_bound(images: Tensor, quick: bool = False, device="auto", reps: in
            "fraction_median": round(statistics.median(frac), 2), "fraction_min": round(frac[0], 2),
            "fraction_max": round(frac[-1], 2), **common, "noisy": e["noisy"] or b["noisy"],
            "what": "the engine's rate over the bound: a step's 4 sine/cosine passes and hidden-layer products alone"}
+
+# %% ../nbs/09g_bench.ipynb #2c3f244c
+def _sequential_rate_at(coords: Tensor, targets: Tensor, sizes, steps: int, r, device="cpu") -> float:
+    "INR-steps/s of the reference way: one SirenModule + Adam per INR, autograd, a Python loop (coords (P, d) or (N, P, d)), on `device`."
+    t0 = time.perf_counter()
+    for k, tgt in enumerate(targets):
+        torch.manual_seed(k)
+        x = (coords[k] if coords.ndim == 3 else coords).to(device)
+        tgt = tgt.to(device)
+        net = SirenModule(sizes, r.omega0, r.out_offset).to(device)
+        opt = torch.optim.Adam(net.parameters(), lr=r.lr)
+        for _ in range(steps):
+            loss = (net(x) - tgt).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    synchronize(device)
+    return len(targets) * steps / (time.perf_counter() - t0)
+
+# %% ../nbs/09g_bench.ipynb #415987d7
+def _sequential_rate(images: Tensor, sizes, steps: int, r, device="cpu") -> float:
+    "INR-steps/s of the reference way on images (N, C, H, W)."
+    return _sequential_rate_at(make_grid(*images.shape[-2:]), images.flatten(2).transpose(1, 2), sizes, steps, r, device)
+
+# %% ../nbs/09g_bench.ipynb #567c902b
+def _tile(t: Tensor, n: int) -> Tensor:
+    "`n` rows of `t`, repeating it (a GPU is measured on at least two full chunks, more than the benchmark's images)."
+    return t[torch.arange(n) % len(t)]
+
+# %% ../nbs/09g_bench.ipynb #4976f48c
+def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None):
+    "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1]); `n_inrs`, `steps` shrink it (a dry run)."
+    dev = resolve_device(device)
+    sizes = (2, 32, 32, images.shape[1])
+    coords = make_grid(*images.shape[-2:])
+    tg = images.flatten(2).transpose(1, 2)
+    n_b, n_s, st = (64, 4, 30) if quick else (256, 16, 100)
+    if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
+    st = steps or st
+    chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
+    if dev.type != "cpu": n_b = max(n_b, chunk, min(2 * chunk, 65536))   # full chunks, within a benchmark's time
+    tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
+    t0 = time.perf_counter()
+    fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
+    wall = time.perf_counter() - t0
+    batched = n_b * st / wall
+    n_i = min(n_b, 1024)
+    t0 = time.perf_counter()
+    init_batch(sizes, seeds[:n_i])
+    init_s = (time.perf_counter() - t0) * n_b / n_i
+    seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"), dev)
+    rates = chunk_rates(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
+    yield {"bench": "fit", "case": "batched_vs_sequential", "value": round(batched, 1), "unit": "INR-steps/s",
+           "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
+           "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st, "init_s": round(init_s, 3),
+           "steps_per_s_without_init": round(n_b * st / max(wall - init_s, 1e-9), 1),
+           "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
+    n_q = n_inrs or (32 if quick else 256)
+    q_steps = steps
+    for name in ("paper", "siren"):
+        r = get_recipe(name)
+        steps = q_steps or (200 if quick else r.steps)
+        t0 = time.perf_counter()
+        res = fit_inrs(coords, tg[:n_q], sizes, inr_seeds(0, range(n_q), [0] * n_q), r, steps, device=dev, chunk=chunk)
+        dt = time.perf_counter() - t0
+        at = res.quality >= r.target_psnr
+        yield {"bench": "fit", "case": f"quality_{name}", "value": round(float(res.quality.mean()), 2), "unit": "dB",
+               "min_psnr": round(float(res.quality.min()), 2), "mean_steps": round(float(res.steps.float().mean()), 1),
+               "steps_budget": steps, "n_inrs": n_q, "frac_at_target": round(float(at.float().mean()), 3),
+               "inrs_per_s": round(n_q / dt, 2), "inrs_at_target_per_s": round(float(at.sum()) / dt, 2),
+               "inr_steps_per_s": round(float(res.steps.sum()) / dt, 1)}
+
+# %% ../nbs/09g_bench.ipynb #ab0a6b55
+def bench_fit_3d(coords: Tensor, occ: Tensor, quick: bool = False, device: str = "auto", hidden=(32, 32)):
+    "Yield the batched-vs-sequential record for occupancy INRs: `coords` (N, P, 3), `occ` (N, P, 1)."
+    dev = resolve_device(device)
+    sizes = (3, *hidden, 1)
+    P = coords.shape[1]
+    n_b, n_s, st = (min(64, len(coords)), 2, 20) if quick else (min(256, len(coords)), 8, 50)
+    chunk = pick_chunk(sizes, P, 1, str(dev), "mse")
+    t0 = time.perf_counter()
+    fit_inrs(coords[:n_b], occ[:n_b], sizes, inr_seeds(0, range(n_b), [0] * n_b), "paper", st, math.inf, device=dev, chunk=chunk)
+    batched = n_b * st / (time.perf_counter() - t0)
+    seq = _sequential_rate_at(coords[:n_s], occ[:n_s], sizes, st, get_recipe("paper"), dev)
+    yield {"bench": "fit", "case": "batched_vs_sequential_3d", "value": round(batched, 1), "unit": "INR-steps/s",
+           "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
+           "points": P, "sizes": "-".join(map(str, sizes)), "n_inrs": n_b, "steps": st}
+
+# %% ../nbs/09g_bench.ipynb #18c4fa03
+def bench_networks(n: int = 256, generator: torch.Generator | None = None) -> WeightSpace:
+    "SIRENs 2-32-32-1 like fitted ones: the authors' init with noise, non-zero biases and larger first-layer weights."
+    g = generator if generator is not None else torch.Generator().manual_seed(0)
+    ws = init_siren((2, 32, 32, 1), n, "paper", g)
+    ws = ws + ws.map(lambda t: 0.5 * torch.randn(t.shape, generator=g) * (t.std() + 0.01))
+    return WeightSpace([ws.weights[0] * 10, *ws.weights[1:]], ws.biases)
+
+# %% ../nbs/09g_bench.ipynb #ec711efe
+def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple[float, float, float, float]:
+    "Time `fn` (processing `n` items) over at least `reps` calls and `min_time` s: items/s at the median and at the best call, median ms per call, items per CPU second."
+    fn()  # warm up
+    times, t0, c0 = [], time.perf_counter(), time.process_time()
+    while len(times) < reps or time.perf_counter() - t0 < min_time:
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    med, best = float(np.median(times)), min(times)
+    return n / med, med * 1e3, n / (max(time.process_time() - c0, 1e-9) / len(times)), n / best
+
+# %% ../nbs/09g_bench.ipynb #5b2735ee
+def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bool | None = None,
+                  max_batch: int = 2 ** 20, budget_s: float = 5.0) -> Iterator[dict]:
+    "Yield one dict per case: `{'bench': 'augment', 'case': name, 'value': samples/s, 'unit': 'samples/s', ...}`."
+    dev = resolve_device(device)
+    fill = dev.type != "cpu" if fill is None else fill
+    reps, min_time = (2, 0.05) if quick else (10, 0.5)
+    threads = torch.get_num_threads()
+    if dev.type == "cpu": torch.set_num_threads(1)
+    try:
+        g = torch.Generator().manual_seed(0)
+        ws = bench_networks(batch, g).to(dev)
+        y = one_hot(torch.randint(0, 10, (batch,), generator=g), 10).to(dev)
+        if dev.type != "cpu": g = torch.Generator(device=dev).manual_seed(0)
+        extra = dict(batch=batch, sizes=list(ws.sizes), threads=torch.get_num_threads(), device=str(dev))
+        def line(case, r, unit="samples/s", **kw):
+            return dict(bench="augment", case=case, value=round(r[0]), unit=unit, ms_per_batch=round(r[1], 3),
+                        value_best=round(r[3]), value_cpu=round(r[2]), **kw, **extra)
+        def rate(aug, w, lab, n, reps_, t_min=min_time):
+            return _rate(lambda: (aug(w, lab, g), synchronize(dev)), n, reps_, t_min)
+        vanilla = None
+        for name in AUGMENTATIONS:
+            aug = get_augmentation(name)
+            r = rate(aug, ws, y, batch, reps if "align" not in name else max(1, reps // 5))
+            if name == "mixup_vanilla": vanilla = r[0]
+            yield line(name, r)
+            if fill and "align" not in name:
+                def at(n, aug=aug):
+                    i = torch.arange(n, device=dev) % batch
+                    return rate(aug, ws[i], y[i], n, 2, min(min_time, 0.2))[0]
+                best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
+                yield {"bench": "augment", "case": name, "value": round(rates[best]), "unit": "samples/s", **extra, "batch": best,
+                       "sized": "fill", "baseline": round(r[0]),
+                       "ratio": round(rates[best] / r[0], 2), "rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
+        pre = align_dataset(ws, 0, rounds=1, generator=g).aligned
+        aug = get_augmentation("mixup_align", prealigned=True)
+        r = rate(aug, pre, y, batch, reps)
+        yield line("mixup_align_prealigned", r, baseline=round(vanilla), ratio=round(r[0] / vanilla, 3))
+        other = ws[torch.randperm(batch, generator=g, device=g.device)]
+        stats = []
+        def run():
+            m = weight_matching(ws, other, g)
+            synchronize(dev)
+            stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
+        r = _rate(run, batch, max(1, reps // 5), min_time)
+        sweeps, solves = np.mean(stats, 0)
+        # what the assignment solver alone allows (scipy's time per problem on these pairs' cost matrices x problems
+        # per pair), and scipy on random 32 x 32 matrices: a machine-speed reference for figures taken elsewhere
+        C = first_layer_costs(ws, other)
+        solve_us = 1e6 * min(solve_seconds(C) for _ in range(3))
+        rand = np.random.default_rng(0).standard_normal((200, 32, 32))
+        random_us = 1e6 * min(solve_seconds(rand) for _ in range(3))   # best of 3, like solve_us
+        yield line("align_pair", r, "pairs/s", mean_sweeps=round(float(sweeps), 2), solves_per_pair=round(float(solves), 2),
+                   solve_us=round(solve_us, 1), solver_bound=round(1e6 / (solves * solve_us)), solve_us_random=round(random_us, 1))
+    finally:
+        torch.set_num_threads(threads)
+
+# %% ../nbs/09g_bench.ipynb #e959feea
+def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2, 32, 32, 1), n_out: int = 10,
+                device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
+                amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
+    "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
+    dev = resolve_device(device)
+    fill = dev.type != "cpu" if fill is None else fill
+    keep_freed_memory()   # as `train` does
+    g = torch.Generator().manual_seed(0)
+    ws = siren_batch(sizes, batch, g).to(dev)
+    y = torch.randint(0, n_out, (batch,), generator=g).to(dev)
+    warm, steps = (1, 2) if quick else (3, 10)
+    common = {"unit": "samples/s", "threads": torch.get_num_threads(), "device": str(dev), "amp": bool(amp and dev.type in AMP_DEVICES)}
+    for name in (models or MODELS):
+        torch.manual_seed(0)
+        m = make_model(name, sizes, n_out).to(dev).train()
+        opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
+        rate, cpu = train_rate(m, opt, ws, y, dev, amp, warm, steps)
+        yield {"bench": "train", "case": name, "value": round(rate, 1), **common, "params": m.n_params, "batch": batch,
+               "steps": steps, "cpu_s": round(cpu, 4)}
+        if not fill: continue
+        def at(n):
+            i = torch.arange(n, device=dev) % batch
+            return train_rate(m, opt, ws[i], y[i], dev, amp, 1, steps)[0]
+        best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
+        yield {"bench": "train", "case": name, "value": round(rates[best], 1), **common, "params": m.n_params, "batch": best,
+               "sized": "fill", "baseline": round(rate, 1), "ratio": round(rates[best] / rate, 2),
+               "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
+
+
+# %% ../nbs/09g_bench.ipynb #e76368fc
+_CHILD = """
+import json, sys, torch
+from wsbook.models import make_model
+from wsbook.bench import siren_batch, train_rate
+from wsbook.device import keep_freed_memory
+keep_freed_memory()
+torch.set_num_threads(1)
+model, batch, steps, kw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+g = torch.Generator().manual_seed(0)
+torch.manual_seed(0)
+ws, y = siren_batch((2, 32, 32, 1), batch, g), torch.randint(0, 10, (batch,), generator=g)
+m = make_model(model, (2, 32, 32, 1), 10, **kw).train()
+print(train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device("cpu"), False, 3, steps)[0])
+"""
+
+# %% ../nbs/09g_bench.ipynb #77c54ec8
+def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = 2,
+                    model_kwargs: dict | None = None) -> Iterator[dict]:
+    "Training samples/s on the CPU (one thread) with `keep_freed_memory` on vs off, each in fresh processes; one `wsbook bench` record."
+    kw = {"set_layer": "linear"} if model_kwargs is None and model == "dws_wsbook" else (model_kwargs or {})
+    steps = 3 if quick else 40
+    def rate(on: bool) -> float:
+        env = {**os.environ, "WSBOOK_MALLOC": "1" if on else "0"}
+        r = subprocess.run([sys.executable, "-c", _CHILD, model, str(batch), str(steps), json.dumps(kw)], env=env,
+                           capture_output=True, text=True)
+        if r.returncode: raise RuntimeError(f"bench_allocator: the child process failed:\n{r.stderr[-2000:]}")
+        return float(r.stdout.strip().splitlines()[-1])
+    on, off = [], []
+    for _ in range(rounds):
+        on.append(rate(True))
+        off.append(rate(False))
+    yield {"bench": "train", "case": f"{model}_keep_freed_memory", "value": round(max(on), 1), "unit": "samples/s",
+           "baseline": round(max(off), 1), "ratio": round(max(on) / max(off), 2), "batch": batch, "steps": steps,
+           "rounds": rounds, "threads": 1, "device": "cpu", "model_kwargs": kw,
+           "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
+
+# %% ../nbs/09g_bench.ipynb #9d2e6b14
+def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rounds: int = 3, threads: int | None = 1,
+                device="auto") -> Iterator[dict]:
+    "Samples/s of `dws_wsbook` (linear set layer) with wsbook's fused pooling and torch's fused Adam (value) vs without (baseline); three `wsbook bench` records."
+    import wsbook.equivariant as eq
+    dev = resolve_device(device)
+    keep_freed_memory()
+    g = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    ws, y = siren_batch((2, 32, 32, 1), batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
+    wv = siren_batch((2, 32, 32, 1), eval_batch, g).to(dev)
+    m = make_model("dws_wsbook", (2, 32, 32, 1), 10, set_layer="linear").to(dev)
+    opts = {False: torch.optim.Adam(m.parameters(), 1e-3)}
+    try: opts[True] = torch.optim.Adam(m.parameters(), 1e-3, fused=True)
+    except (RuntimeError, TypeError, ValueError): pass        # no fused kernel for this device
+    steps, passes = (2, 1) if quick else (40, 5)
+    def eval_rate():
+        m.eval()
+        with torch.no_grad():
+            m(wv)
+            synchronize(dev)
+            t0 = time.perf_counter()
+            for _ in range(passes): m(wv)
+            synchronize(dev)
+        return eval_batch * passes / (time.perf_counter() - t0)
+    train = lambda opt: train_rate(m.train(), opt, ws, y, dev, False, 3, steps)[0]
+    before, rates = torch.get_num_threads(), {}
+    if threads and dev.type == "cpu": torch.set_num_threads(threads)
+    try:
+        for _ in range(rounds):
+            for on in (True, False):
+                eq.FUSED_POOLING = on
+                rates.setdefault(("pool", on), []).append(train(opts[False]))
+                rates.setdefault(("eval", on), []).append(eval_rate())
+            eq.FUSED_POOLING = True
+            for fused, opt in opts.items(): rates.setdefault(("adam", fused), []).append(train(opt))
+        nt = torch.get_num_threads()
+    finally:
+        eq.FUSED_POOLING = True
+        torch.set_num_threads(before)
+    what = {"pool": ("dws_wsbook_fused_pooling", batch, "training steps with the fused pooling (value) and without (baseline)"),
+            "eval": ("dws_wsbook_fused_pooling_eval", eval_batch, "evaluation passes (no autograd) with the fused pooling (value) and without (baseline)"),
+            "adam": ("dws_wsbook_fused_adam", batch, "training steps with torch's fused Adam (value) and the plain Adam (baseline)")}
+    for k, (case, n, text) in what.items():
+        if (k, True) not in rates: continue
+        on, off = max(rates[k, True]), max(rates[k, False])
+        yield {"bench": "train", "case": case, "value": round(on, 1), "unit": "samples/s", "baseline": round(off, 1),
+               "ratio": round(on / off, 2), "batch": n, "rounds": rounds, "threads": nt, "device": str(dev),
+               "model_kwargs": {"set_layer": "linear"}, "what": text}
+
+
+# %% ../nbs/09g_bench.ipynb #115d84bd
+def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, rounds: int = 3) -> dict:
+    """Training samples/s of the scale's model at its batch on one fixed batch of SIRENs (2-32-32-1, whatever the data) -
+    one thread on a CPU, as `run_many` runs it - best of `rounds`: the day's speed, kept beside a wall time. The step
+    is the reference one (plain pooling, plain Adam, `dws`'s pair-by-pair layers), not `train`'s fused one,
+    so that the probes of all records compare."""
+    import wsbook.equivariant as eq
+    sc = get_scale(scale)
+    dev = resolve_device(device)
+    keep_freed_memory()
+    fused = eq.FUSED_POOLING
+    with pinned_threads(run_threads(dev)) as threads:
+        eq.FUSED_POOLING = False
+        try:
+            g = torch.Generator().manual_seed(0)
+            ws, y = siren_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
+            m = make_model(sc.model, (2, 32, 32, 1), 10, **sc.model_kwargs).to(dev).train()
+            opt = torch.optim.Adam(m.parameters(), 1e-3)
+            with reference_path(m): rate = max(train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
+        finally: eq.FUSED_POOLING = fused
+    return {"model": sc.model, "batch": sc.batch_size, "threads": threads, "device": str(dev), "samples_per_s": round(rate, 1)}
+
+# %% ../nbs/09g_bench.ipynb #e0d37f86
+def env_record(device: str = "auto") -> dict:
+    "The machine facts that every benchmark output starts with: versions, threads, the device; on a GPU its name, memory, CUDA version."
+    return {"bench": "env", "wsbook": wsbook.__version__, **device_info(device), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+
+# %% ../nbs/09g_bench.ipynb #af64562a
+def bench_images(n: int = 300, root=None):
+    "Fashion-MNIST images for benchmarks (28x28, from `root` or Debian's package), falling back to MNIST-5k when Fashion-MNIST is not there."
+    from wsbook.data import load_source
+    try: return "fmnist", load_source("fmnist", root).images[:n]
+    except FileNotFoundError:
+        if root is not None: raise                    # a folder the user named is not replaced by other data
+        return "mnist5k", load_source("mnist5k").images[:n]
+
+# %% ../nbs/09g_bench.ipynb #ab7fee83
+def _bench_shapes(n: int = 256, points: int = 2048):
+    "Occupancy targets of `n` generated shapes (`shapes3d`) for the 3D fitting benchmark."
+    from wsbook.shapes import shapes3d, occupancy_batch
+    return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
+
+# %% ../nbs/09g_bench.ipynb #0832aa89
+def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
+    "The fit benchmark: images (engine beside a plain loop and the bound; batched vs sequential; quality), then 3D."
+    name, imgs = bench_images() if images is None else images
+    for r in bench_fit_bound(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
+    for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
+    if not shapes: return
+    try: c3, o3 = _bench_shapes(64 if quick else 256)
+    except ImportError as e:
+        yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}
+        return
+    for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
+
+# %% ../nbs/09g_bench.ipynb #10897645
+def _dws_records(quick: bool, dev: str, batch: int | None):
+    "`dws` against its reference path (`bench_dws`), at 1 and 2 threads on a CPU."
+    yield from bench_dws(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+
+# %% ../nbs/09g_bench.ipynb #ec540536
+def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
+                  batch: int | None = None, steps: int | None = None):
+    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
+    dev = str(resolve_device(device))
+    yield env_record(dev)
+    for w in what:
+        if w == "fit": yield from _fit_records(quick, dev, images, shapes, batch, steps)
+        elif w == "augment":
+            yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+        elif w == "train":
+            yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
+            if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else 2, **({"batch": batch} if batch else {}))
+            yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
+            yield from _dws_records(quick, dev, batch)
+        elif w == "dws": yield from _dws_records(quick, dev, batch)
+        else: raise ValueError(unknown_name("benchmark", w, ("fit", "augment", "train", "dws"), ""))

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse, json, math, shlex, sys, time
 from pathlib import Path
 import wsbook
-from .names import unknown_name
 
 # %% auto #0
-__all__ = ['RANGES', 'env_record', 'bench_records', 'HelpFormatter', 'train_summary', 'contrastive_summary', 'build_parser',
-           'main', 'check_ranges', 'subparser', 'typed_flags', 'fit_from_job', 'interrupted_line']
+__all__ = ['RANGES', 'HelpFormatter', 'train_summary', 'contrastive_summary', 'build_parser', 'main', 'check_ranges', 'subparser',
+           'typed_flags', 'fit_from_job', 'interrupted_line']
 
 # %% ../nbs/08_cli.ipynb #ca31d19a
 def _cmd_fit(a):
@@ -65,65 +64,9 @@ def _cmd_reproduce(a):
     reproduce(a.scale, a.device, a.root, a.only.split(",") if a.only else None, record=a.record)
     print((data_root(a.root) / "results" / "summary.md").read_text())
 
-def env_record(device: str = "auto") -> dict:
-    "The machine facts that every benchmark output starts with: versions, threads, the device; on a GPU its name, memory, CUDA version."
-    from wsbook.device import device_info
-    return {"bench": "env", "wsbook": wsbook.__version__, **device_info(device), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-
-def _bench_images(n: int = 300, root=None):
-    "Fashion-MNIST images for benchmarks (28x28, from `root` or Debian's package), falling back to MNIST-5k when Fashion-MNIST is not there."
-    from wsbook.data import load_source
-    try: return "fmnist", load_source("fmnist", root).images[:n]
-    except FileNotFoundError:
-        if root is not None: raise                    # a folder the user named is not replaced by other data
-        return "mnist5k", load_source("mnist5k").images[:n]
-
-def _bench_shapes(n: int = 256, points: int = 2048):
-    "Occupancy targets of `n` generated shapes (`shapes3d`) for the 3D fitting benchmark."
-    from wsbook.shapes import shapes3d, occupancy_batch
-    return occupancy_batch(shapes3d(n, seed=0)[0], points, seed=0)
-
-def _fit_records(quick: bool, device: str, images=None, shapes: bool = True, n_inrs=None, steps=None):
-    "The fit benchmark: images (engine beside a plain loop and the bound; batched vs sequential; quality), then 3D."
-    from wsbook.fit import bench_fit, bench_fit_3d
-    from wsbook.bench import bench_fit_bound
-    name, imgs = _bench_images() if images is None else images
-    for r in bench_fit_bound(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
-    for r in bench_fit(imgs, quick=quick, device=device, n_inrs=n_inrs, steps=steps): yield {**r, "data": name}
-    if not shapes: return
-    try: c3, o3 = _bench_shapes(64 if quick else 256)
-    except ImportError as e:
-        yield {"bench": "fit", "case": "batched_vs_sequential_3d", "skipped": str(e)}
-        return
-    for r in bench_fit_3d(c3, o3, quick=quick, device=device): yield {**r, "data": "shapes3d"}
-
-def _dws_records(quick: bool, dev: str, batch: int | None):
-    "`dws` against its reference path (wsbook.bench), at 1 and 2 threads on a CPU."
-    from wsbook.bench import bench_dws
-    yield from bench_dws(quick=quick, device=dev, **({"batch": batch} if batch else {}))
-
-def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
-                  batch: int | None = None, steps: int | None = None):
-    "The lines `wsbook bench WHAT... --device D` prints: the machine first, then each benchmark's records, all measured on `device`; `batch`, `steps` shrink them."
-    from wsbook.device import resolve_device
-    dev = str(resolve_device(device))
-    yield env_record(dev)
-    for w in what:
-        if w == "fit": yield from _fit_records(quick, dev, images, shapes, batch, steps)
-        elif w == "augment":
-            from wsbook.augment import bench_augment
-            yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
-        elif w == "train":
-            from wsbook.models import bench_train, bench_allocator, bench_fused
-            yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
-            if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else 2, **({"batch": batch} if batch else {}))
-            yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
-            yield from _dws_records(quick, dev, batch)
-        elif w == "dws": yield from _dws_records(quick, dev, batch)
-        else: raise ValueError(unknown_name("benchmark", w, ("fit", "augment", "train", "dws"), ""))
-
 def _cmd_bench(a):
-    images = _bench_images(root=a.root) if "fit" in a.what else None
+    from wsbook.bench import bench_images, bench_records
+    images = bench_images(root=a.root) if "fit" in a.what else None
     t0, lines = time.time(), []
     for r in bench_records(a.what, a.quick, a.device, images):
         print(json.dumps(r), flush=True)

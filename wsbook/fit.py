@@ -15,11 +15,10 @@ import torch
 from torch import Tensor
 from .weights import WeightSpace
 from .names import unknown_name
-from .inr import Recipe, get_recipe, init_siren, siren_forward, make_grid
+from .inr import Recipe, get_recipe, init_siren, siren_forward
 
 # %% auto #0
-__all__ = ['LOSSES', 'CPU_CHUNKS', 'inr_seeds', 'init_batch', 'chunk_rates', 'pick_chunk', 'FitResult', 'fit_inrs', 'bench_fit',
-           'bench_fit_3d']
+__all__ = ['LOSSES', 'CPU_CHUNKS', 'inr_seeds', 'init_batch', 'chunk_rates', 'pick_chunk', 'FitResult', 'fit_inrs']
 
 # %% ../nbs/02_fit.ipynb #50d49972
 from .device import resolve_device, synchronize, grow, keep_freed_memory
@@ -222,89 +221,3 @@ def _fit_chunk(ws: WeightSpace, coords, targets, r: Recipe, steps: int, target: 
                 g = ch.keep(~done, g)
             ch.update(g)
     return FitResult(WeightSpace(out[0::2], out[1::2]), quality, used)
-
-# %% ../nbs/02_fit.ipynb #4976f48c
-def _sequential_rate_at(coords: Tensor, targets: Tensor, sizes, steps: int, r, device="cpu") -> float:
-    "INR-steps/s of the reference way: one SirenModule + Adam per INR, autograd, a Python loop (coords (P, d) or (N, P, d)), on `device`."
-    from wsbook.inr import SirenModule
-    t0 = time.perf_counter()
-    for k, tgt in enumerate(targets):
-        torch.manual_seed(k)
-        x = (coords[k] if coords.ndim == 3 else coords).to(device)
-        tgt = tgt.to(device)
-        net = SirenModule(sizes, r.omega0, r.out_offset).to(device)
-        opt = torch.optim.Adam(net.parameters(), lr=r.lr)
-        for _ in range(steps):
-            loss = (net(x) - tgt).pow(2).mean()
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    synchronize(device)
-    return len(targets) * steps / (time.perf_counter() - t0)
-
-def _sequential_rate(images: Tensor, sizes, steps: int, r, device="cpu") -> float:
-    "INR-steps/s of the reference way on images (N, C, H, W)."
-    return _sequential_rate_at(make_grid(*images.shape[-2:]), images.flatten(2).transpose(1, 2), sizes, steps, r, device)
-
-def _tile(t: Tensor, n: int) -> Tensor:
-    "`n` rows of `t`, repeating it (a GPU is measured on at least two full chunks, more than the benchmark's images)."
-    return t[torch.arange(n) % len(t)]
-
-def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None):
-    "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1]); `n_inrs`, `steps` shrink it (a dry run)."
-    from wsbook.inr import make_grid as _grid
-    dev = resolve_device(device)
-    sizes = (2, 32, 32, images.shape[1])
-    coords = _grid(*images.shape[-2:])
-    tg = images.flatten(2).transpose(1, 2)
-    n_b, n_s, st = (64, 4, 30) if quick else (256, 16, 100)
-    if n_inrs: n_b, n_s = n_inrs, min(n_s, n_inrs)
-    st = steps or st
-    chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
-    if dev.type != "cpu": n_b = max(n_b, chunk, min(2 * chunk, 65536))   # full chunks, within a benchmark's time
-    tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
-    t0 = time.perf_counter()
-    fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
-    wall = time.perf_counter() - t0
-    batched = n_b * st / wall
-    n_i = min(n_b, 1024)
-    t0 = time.perf_counter()
-    init_batch(sizes, seeds[:n_i])
-    init_s = (time.perf_counter() - t0) * n_b / n_i
-    seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"), dev)
-    rates = chunk_rates(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
-    yield {"bench": "fit", "case": "batched_vs_sequential", "value": round(batched, 1), "unit": "INR-steps/s",
-           "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
-           "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st, "init_s": round(init_s, 3),
-           "steps_per_s_without_init": round(n_b * st / max(wall - init_s, 1e-9), 1),
-           "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
-    n_q = n_inrs or (32 if quick else 256)
-    q_steps = steps
-    for name in ("paper", "siren"):
-        r = get_recipe(name)
-        steps = q_steps or (200 if quick else r.steps)
-        t0 = time.perf_counter()
-        res = fit_inrs(coords, tg[:n_q], sizes, inr_seeds(0, range(n_q), [0] * n_q), r, steps, device=dev, chunk=chunk)
-        dt = time.perf_counter() - t0
-        at = res.quality >= r.target_psnr
-        yield {"bench": "fit", "case": f"quality_{name}", "value": round(float(res.quality.mean()), 2), "unit": "dB",
-               "min_psnr": round(float(res.quality.min()), 2), "mean_steps": round(float(res.steps.float().mean()), 1),
-               "steps_budget": steps, "n_inrs": n_q, "frac_at_target": round(float(at.float().mean()), 3),
-               "inrs_per_s": round(n_q / dt, 2), "inrs_at_target_per_s": round(float(at.sum()) / dt, 2),
-               "inr_steps_per_s": round(float(res.steps.sum()) / dt, 1)}
-
-# %% ../nbs/02_fit.ipynb #ab0a6b55
-def bench_fit_3d(coords: Tensor, occ: Tensor, quick: bool = False, device: str = "auto", hidden=(32, 32)):
-    "Yield the batched-vs-sequential record for occupancy INRs: `coords` (N, P, 3), `occ` (N, P, 1)."
-    dev = resolve_device(device)
-    sizes = (3, *hidden, 1)
-    P = coords.shape[1]
-    n_b, n_s, st = (min(64, len(coords)), 2, 20) if quick else (min(256, len(coords)), 8, 50)
-    chunk = pick_chunk(sizes, P, 1, str(dev), "mse")
-    t0 = time.perf_counter()
-    fit_inrs(coords[:n_b], occ[:n_b], sizes, inr_seeds(0, range(n_b), [0] * n_b), "paper", st, math.inf, device=dev, chunk=chunk)
-    batched = n_b * st / (time.perf_counter() - t0)
-    seq = _sequential_rate_at(coords[:n_s], occ[:n_s], sizes, st, get_recipe("paper"), dev)
-    yield {"bench": "fit", "case": "batched_vs_sequential_3d", "value": round(batched, 1), "unit": "INR-steps/s",
-           "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
-           "points": P, "sizes": "-".join(map(str, sizes)), "n_inrs": n_b, "steps": st}

@@ -134,7 +134,7 @@ def run_check(out: str | Path, fmnist: str | Path | None = None, sizes: CheckSiz
               budget_s: float = 450.0, record: str | None = None, results_root: str | Path | None = None,
               commit: str | None = None, work: str | Path | None = None) -> list[dict]:
     "Run the GPU check: `out/gpu-check.jsonl`, the fitted store in `work` (default `out`); returns the lines. `record`: also write results/<record>.json."
-    from wsbook.cli import bench_records
+    from wsbook.bench import bench_records
     from wsbook.data import load_source
     t0 = time.perf_counter()
     deadline = t0 + budget_s

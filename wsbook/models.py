@@ -1,4 +1,4 @@
-"""One registry of weight-space models, one way to build them, and a training-throughput benchmark.
+"""One registry of weight-space models and one way to build them.
 
 Docs: https://wsbook.github.io/wsbook/models.html.md"""
 
@@ -6,18 +6,15 @@ Docs: https://wsbook.github.io/wsbook/models.html.md"""
 
 # %% ../nbs/06_models.ipynb #8c294695
 from __future__ import annotations
-import inspect, json, os, subprocess, sys, time
-from typing import Iterator, Sequence
-import torch
-from .device import resolve_device, synchronize, grow, AMP_DEVICES, keep_freed_memory
+import inspect
+from typing import Sequence
 from .names import unknown_name
 from .nets import WSModel, MLPNet, TransformerNet
 from .equivariant import DWSNet, WsbookDWSNet, NFNet
 from .gnn import GNNNet
-from .bench import siren_batch, train_rate
 
 # %% auto #0
-__all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model', 'bench_train', 'bench_allocator', 'bench_fused']
+__all__ = ['MODELS', 'model_knobs', 'get_model', 'make_model']
 
 # %% ../nbs/06_models.ipynb #688bd02f
 MODELS: dict[str, type[WSModel]] = {"mlp": MLPNet, "dws": DWSNet, "dws_wsbook": WsbookDWSNet, "nfn": NFNet, "gnn": GNNNet,
@@ -39,118 +36,3 @@ def make_model(name: str, sizes: Sequence[int], n_out: int, **knobs) -> WSModel:
     bad = [k for k in knobs if k not in valid]
     if bad: raise ValueError(f"model {name!r} has no knob(s) {bad}; its knobs: {valid}")
     return cls(sizes, n_out, **knobs)
-
-# %% ../nbs/06_models.ipynb #e959feea
-def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2, 32, 32, 1), n_out: int = 10,
-                device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
-                amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
-    "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
-    dev = resolve_device(device)
-    fill = dev.type != "cpu" if fill is None else fill
-    keep_freed_memory()   # as `train` does
-    g = torch.Generator().manual_seed(0)
-    ws = siren_batch(sizes, batch, g).to(dev)
-    y = torch.randint(0, n_out, (batch,), generator=g).to(dev)
-    warm, steps = (1, 2) if quick else (3, 10)
-    common = {"unit": "samples/s", "threads": torch.get_num_threads(), "device": str(dev), "amp": bool(amp and dev.type in AMP_DEVICES)}
-    for name in (models or MODELS):
-        torch.manual_seed(0)
-        m = make_model(name, sizes, n_out).to(dev).train()
-        opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
-        rate, cpu = train_rate(m, opt, ws, y, dev, amp, warm, steps)
-        yield {"bench": "train", "case": name, "value": round(rate, 1), **common, "params": m.n_params, "batch": batch,
-               "steps": steps, "cpu_s": round(cpu, 4)}
-        if not fill: continue
-        def at(n):
-            i = torch.arange(n, device=dev) % batch
-            return train_rate(m, opt, ws[i], y[i], dev, amp, 1, steps)[0]
-        best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
-        yield {"bench": "train", "case": name, "value": round(rates[best], 1), **common, "params": m.n_params, "batch": best,
-               "sized": "fill", "baseline": round(rate, 1), "ratio": round(rates[best] / rate, 2),
-               "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
-
-
-# %% ../nbs/06_models.ipynb #77c54ec8
-_CHILD = """
-import json, sys, torch
-from wsbook.models import make_model
-from wsbook.bench import siren_batch, train_rate
-from wsbook.device import keep_freed_memory
-keep_freed_memory(); torch.set_num_threads(1)
-model, batch, steps, kw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
-g = torch.Generator().manual_seed(0); torch.manual_seed(0)
-ws, y = siren_batch((2, 32, 32, 1), batch, g), torch.randint(0, 10, (batch,), generator=g)
-m = make_model(model, (2, 32, 32, 1), 10, **kw).train()
-print(train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device("cpu"), False, 3, steps)[0])
-"""
-
-def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = 2,
-                    model_kwargs: dict | None = None) -> Iterator[dict]:
-    "Training samples/s on the CPU (one thread) with `keep_freed_memory` on vs off, each in fresh processes; one `wsbook bench` record."
-    kw = {"set_layer": "linear"} if model_kwargs is None and model == "dws_wsbook" else (model_kwargs or {})
-    steps = 3 if quick else 40
-    def rate(on: bool) -> float:
-        env = {**os.environ, "WSBOOK_MALLOC": "1" if on else "0"}
-        r = subprocess.run([sys.executable, "-c", _CHILD, model, str(batch), str(steps), json.dumps(kw)], env=env,
-                           capture_output=True, text=True)
-        if r.returncode: raise RuntimeError(f"bench_allocator: the child process failed:\n{r.stderr[-2000:]}")
-        return float(r.stdout.strip().splitlines()[-1])
-    on, off = [], []
-    for _ in range(rounds):
-        on.append(rate(True))
-        off.append(rate(False))
-    yield {"bench": "train", "case": f"{model}_keep_freed_memory", "value": round(max(on), 1), "unit": "samples/s",
-           "baseline": round(max(off), 1), "ratio": round(max(on) / max(off), 2), "batch": batch, "steps": steps,
-           "rounds": rounds, "threads": 1, "device": "cpu", "model_kwargs": kw,
-           "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
-
-# %% ../nbs/06_models.ipynb #9d2e6b14
-def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rounds: int = 3, threads: int | None = 1,
-                device="auto") -> Iterator[dict]:
-    "Samples/s of `dws_wsbook` (linear set layer) with wsbook's fused pooling and torch's fused Adam (value) vs without (baseline); three `wsbook bench` records."
-    import wsbook.equivariant as eq
-    dev = resolve_device(device)
-    keep_freed_memory()
-    g = torch.Generator().manual_seed(0)
-    torch.manual_seed(0)
-    ws, y = siren_batch((2, 32, 32, 1), batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
-    wv = siren_batch((2, 32, 32, 1), eval_batch, g).to(dev)
-    m = make_model("dws_wsbook", (2, 32, 32, 1), 10, set_layer="linear").to(dev)
-    opts = {False: torch.optim.Adam(m.parameters(), 1e-3)}
-    try: opts[True] = torch.optim.Adam(m.parameters(), 1e-3, fused=True)
-    except (RuntimeError, TypeError, ValueError): pass        # no fused kernel for this device
-    steps, passes = (2, 1) if quick else (40, 5)
-    def eval_rate():
-        m.eval()
-        with torch.no_grad():
-            m(wv)
-            synchronize(dev)
-            t0 = time.perf_counter()
-            for _ in range(passes): m(wv)
-            synchronize(dev)
-        return eval_batch * passes / (time.perf_counter() - t0)
-    train = lambda opt: train_rate(m.train(), opt, ws, y, dev, False, 3, steps)[0]
-    before, rates = torch.get_num_threads(), {}
-    if threads and dev.type == "cpu": torch.set_num_threads(threads)
-    try:
-        for _ in range(rounds):
-            for on in (True, False):
-                eq.FUSED_POOLING = on
-                rates.setdefault(("pool", on), []).append(train(opts[False]))
-                rates.setdefault(("eval", on), []).append(eval_rate())
-            eq.FUSED_POOLING = True
-            for fused, opt in opts.items(): rates.setdefault(("adam", fused), []).append(train(opt))
-        nt = torch.get_num_threads()
-    finally:
-        eq.FUSED_POOLING = True
-        torch.set_num_threads(before)
-    what = {"pool": ("dws_wsbook_fused_pooling", batch, "training steps with the fused pooling (value) and without (baseline)"),
-            "eval": ("dws_wsbook_fused_pooling_eval", eval_batch, "evaluation passes (no autograd) with the fused pooling (value) and without (baseline)"),
-            "adam": ("dws_wsbook_fused_adam", batch, "training steps with torch's fused Adam (value) and the plain Adam (baseline)")}
-    for k, (case, n, text) in what.items():
-        if (k, True) not in rates: continue
-        on, off = max(rates[k, True]), max(rates[k, False])
-        yield {"bench": "train", "case": case, "value": round(on, 1), "unit": "samples/s", "baseline": round(off, 1),
-               "ratio": round(on / off, 2), "batch": n, "rounds": rounds, "threads": nt, "device": str(dev),
-               "model_kwargs": {"set_layer": "linear"}, "what": text}
-

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Sequence
 import torch
 import wsbook
-from .scales import Scale, get_scale
+from .scales import get_scale
 from .names import unknown_name
-from .runs import data_root, results_dir, run_threads
+from .runs import data_root, results_dir
 from .experiments import EXPERIMENTS, REGISTRY, available, experiments_dir, prepare_data
-from .device import pinned_threads
 from .records import git_state, record_run, repo_root
+from .bench import speed_probe
 
 # %% auto #0
 __all__ = ['TIME_FORMAT', 'kernel_options', 'terminal_text', 'clean_outputs', 'clean_notebook', 'write_summary', 'machine_info',
-           'earlier_pieces', 'Heartbeat', 'speed_probe', 'reproduce', 'record_reproduction']
+           'earlier_pieces', 'Heartbeat', 'reproduce', 'record_reproduction']
 
 # %% ../nbs/09f_reproduce.ipynb #1a2f594b
 _WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -180,33 +180,6 @@ def _total(pieces: list[dict], seconds: dict) -> dict:
     for p in pieces:
         for k, v in p["seconds"].items(): out[k] = round(out.get(k, 0) + v, 1)
     return out
-
-# %% ../nbs/09f_reproduce.ipynb #115d84bd
-def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, rounds: int = 3) -> dict:
-    """Training samples/s of the scale's model at its batch on one fixed batch of SIRENs (2-32-32-1, whatever the data) -
-    one thread on a CPU, as `run_many` runs it - best of `rounds`: the day's speed, kept beside a wall time. The step
-    is the reference one (plain pooling, plain Adam, `dws`'s pair-by-pair layers), not `train`'s fused one,
-    so that the probes of all records compare."""
-    from wsbook.models import make_model
-    from wsbook.bench import siren_batch, train_rate
-    from wsbook.equivariant import reference_path
-    from wsbook.fit import resolve_device
-    from wsbook.device import keep_freed_memory
-    import wsbook.equivariant as eq
-    sc = get_scale(scale)
-    dev = resolve_device(device)
-    keep_freed_memory()
-    fused = eq.FUSED_POOLING
-    with pinned_threads(run_threads(dev)) as threads:
-        eq.FUSED_POOLING = False
-        try:
-            g = torch.Generator().manual_seed(0)
-            ws, y = siren_batch((2, 32, 32, 1), sc.batch_size, g).to(dev), torch.randint(0, 10, (sc.batch_size,), generator=g).to(dev)
-            m = make_model(sc.model, (2, 32, 32, 1), 10, **sc.model_kwargs).to(dev).train()
-            opt = torch.optim.Adam(m.parameters(), 1e-3)
-            with reference_path(m): rate = max(train_rate(m, opt, ws, y, dev, True, 3, steps)[0] for _ in range(rounds))
-        finally: eq.FUSED_POOLING = fused
-    return {"model": sc.model, "batch": sc.batch_size, "threads": threads, "device": str(dev), "samples_per_s": round(rate, 1)}
 
 # %% ../nbs/09f_reproduce.ipynb #d2002ff2
 def reproduce(scale: str = "smoke", device: str = "auto", root=None, experiments: Sequence[str] | None = None,
