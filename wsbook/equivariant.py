@@ -243,18 +243,21 @@ def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, owned: set) 
 
 # %% ../nbs/06b_equivariant.ipynb #298f70a0
 def _add_pieces(parts: list, shape, owned: set) -> Tensor:
-    "Broadcastable pieces -> their sum expanded to `shape`: small ones first, onto an `owned` bigger one in place."
+    """Broadcastable pieces -> their sum expanded to `shape`: small ones first, onto an `owned` bigger one in place -
+    unless that one is a view autograd tracks, whose in-place add would cost a clone and a copy of its whole base in
+    the backward pass (`CopySlices`: 24 full-size copies a step of `dws`, 40% of it)."""
+    def mine(t): return id(t) in owned and not (t.requires_grad and t._base is not None)
     accs = []
     for p in sorted(parts, key=lambda t: t.numel()):
         for i, a in enumerate(accs):
             if torch.broadcast_shapes(a.shape, p.shape) == tuple(p.shape):
-                accs[i] = p.add_(a) if id(p) in owned else p + a
-                if id(p) in owned: owned.add(id(accs[i]))
+                accs[i] = p.add_(a) if mine(p) else p + a
+                if mine(p): owned.add(id(accs[i]))
                 break
         else: accs.append(p)
     accs.sort(key=lambda t: t.numel())
     out = accs.pop()                                     # the biggest: the others are added onto it
-    for a in accs: out = out.add_(a) if id(out) in owned else out + a
+    for a in accs: out = out.add_(a) if mine(out) else out + a
     return out.expand(tuple(shape))
 
 # %% ../nbs/06b_equivariant.ipynb #332a167b
