@@ -27,9 +27,10 @@ from .scales import Scale, get_scale
 from .runs import run_threads
 
 # %% auto #0
-__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'siren_batch', 'train_rate', 'threads', 'bench_dws',
-           'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment', 'bench_train',
-           'bench_allocator', 'bench_fused', 'speed_probe', 'env_record', 'bench_images', 'bench_records']
+__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'figure', 'siren_batch', 'train_rate', 'threads',
+           'bench_dws', 'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment',
+           'bench_train', 'bench_allocator', 'bench_fused', 'speed_probe', 'env_record', 'bench_images',
+           'bench_records']
 
 # %% ../nbs/09g_bench.ipynb #a8ba2c05
 REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least); the max/min beyond which a figure is noisy
@@ -65,6 +66,18 @@ def ratio_spread(value_s: Sequence[float], baseline_s: Sequence[float]) -> dict:
     holds = not noisy or r[0] > 1 or r[-1] < 1
     out = {"ratio_min": round(r[0], 2), "ratio_median": round(statistics.median(r), 2), "ratio_max": round(r[-1], 2)}
     return {"ratio": out["ratio_median"], **out} if holds else {**out, "noisy": True}
+
+# %% ../nbs/09g_bench.ipynb #26a6705d
+def figure(value: Sequence[float], baseline: Sequence[float] | None = None, digits: int = 1) -> dict:
+    """A benchmark line's fields from per-round rates (items/s): `value` (the median), `min`, `max`, `reps`, `noisy`;
+    with `baseline` (the rates of the same rounds) its median, min and max and the ratio of `ratio_spread`."""
+    v = spread(value, digits)
+    out = {"value": v["median"], "min": v["min"], "max": v["max"], "reps": v["reps"], "noisy": v["noisy"]}
+    if baseline is None: return out
+    b = spread(baseline, digits)
+    r = ratio_spread([1 / x for x in value], [1 / x for x in baseline])     # seconds per item, round by round
+    return {**out, "baseline": b["median"], "baseline_min": b["min"], "baseline_max": b["max"], **r,
+            "noisy": v["noisy"] or b["noisy"]}
 
 # %% ../nbs/09g_bench.ipynb #d6c84c07
 def siren_batch(sizes: Sequence[int], batch: int, g: torch.Generator) -> WeightSpace:
@@ -206,7 +219,8 @@ def _tile(t: Tensor, n: int) -> Tensor:
     return t[torch.arange(n) % len(t)]
 
 # %% ../nbs/09g_bench.ipynb #4976f48c
-def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None):
+def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs: int | None = None, steps: int | None = None,
+              reps: int = REPS):
     "Yield benchmark records for the fitting engine on `images` (N, C, H, W in [0, 1]); `n_inrs`, `steps` shrink it (a dry run)."
     dev = resolve_device(device)
     sizes = (2, 32, 32, images.shape[1])
@@ -218,19 +232,19 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
     chunk = pick_chunk(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
     if dev.type != "cpu": n_b = max(n_b, chunk, min(2 * chunk, 65536))   # full chunks, within a benchmark's time
     tb, seeds = _tile(tg, n_b), inr_seeds(0, range(n_b), [0] * n_b)
-    t0 = time.perf_counter()
-    fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk)
-    wall = time.perf_counter() - t0
-    batched = n_b * st / wall
+    paper = get_recipe("paper")
+    t = interleaved({"batched": lambda: fit_inrs(coords, tb, sizes, seeds, "paper", st, math.inf, device=dev, chunk=chunk),
+                     "sequential": lambda: _sequential_rate(images[:n_s], sizes, st, paper, dev)}, reps=reps, device=dev)
     n_i = min(n_b, 1024)
     t0 = time.perf_counter()
     init_batch(sizes, seeds[:n_i])
     init_s = (time.perf_counter() - t0) * n_b / n_i
-    seq = _sequential_rate(images[:n_s], sizes, st, get_recipe("paper"), dev)
+    wall = statistics.median(t["batched"])
     rates = chunk_rates(sizes, coords.shape[0], images.shape[1], str(dev), "mse")
-    yield {"bench": "fit", "case": "batched_vs_sequential", "value": round(batched, 1), "unit": "INR-steps/s",
-           "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
-           "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b, "steps": st, "init_s": round(init_s, 3),
+    yield {"bench": "fit", "case": "batched_vs_sequential", "unit": "INR-steps/s",
+           **figure([n_b * st / s for s in t["batched"]], [n_s * st / s for s in t["sequential"]]),
+           "chunk": chunk, "device": str(dev), "image": "x".join(map(str, images.shape[1:])), "n_inrs": n_b,
+           "n_sequential": n_s, "steps": st, "init_s": round(init_s, 3),
            "steps_per_s_without_init": round(n_b * st / max(wall - init_s, 1e-9), 1),
            "chunk_rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
     n_q = n_inrs or (32 if quick else 256)
@@ -249,20 +263,22 @@ def bench_fit(images: Tensor, quick: bool = False, device: str = "auto", n_inrs:
                "inr_steps_per_s": round(float(res.steps.sum()) / dt, 1)}
 
 # %% ../nbs/09g_bench.ipynb #ab0a6b55
-def bench_fit_3d(coords: Tensor, occ: Tensor, quick: bool = False, device: str = "auto", hidden=(32, 32)):
+def bench_fit_3d(coords: Tensor, occ: Tensor, quick: bool = False, device: str = "auto", hidden=(32, 32), reps: int = REPS):
     "Yield the batched-vs-sequential record for occupancy INRs: `coords` (N, P, 3), `occ` (N, P, 1)."
     dev = resolve_device(device)
     sizes = (3, *hidden, 1)
     P = coords.shape[1]
     n_b, n_s, st = (min(64, len(coords)), 2, 20) if quick else (min(256, len(coords)), 8, 50)
     chunk = pick_chunk(sizes, P, 1, str(dev), "mse")
-    t0 = time.perf_counter()
-    fit_inrs(coords[:n_b], occ[:n_b], sizes, inr_seeds(0, range(n_b), [0] * n_b), "paper", st, math.inf, device=dev, chunk=chunk)
-    batched = n_b * st / (time.perf_counter() - t0)
-    seq = _sequential_rate_at(coords[:n_s], occ[:n_s], sizes, st, get_recipe("paper"), dev)
-    yield {"bench": "fit", "case": "batched_vs_sequential_3d", "value": round(batched, 1), "unit": "INR-steps/s",
-           "baseline": round(seq, 1), "ratio": round(batched / seq, 2), "chunk": chunk, "device": str(dev),
-           "points": P, "sizes": "-".join(map(str, sizes)), "n_inrs": n_b, "steps": st}
+    seeds, paper = inr_seeds(0, range(n_b), [0] * n_b), get_recipe("paper")
+    t = interleaved({"batched": lambda: fit_inrs(coords[:n_b], occ[:n_b], sizes, seeds, "paper", st, math.inf, device=dev,
+                                                 chunk=chunk),
+                     "sequential": lambda: _sequential_rate_at(coords[:n_s], occ[:n_s], sizes, st, paper, dev)},
+                    reps=reps, device=dev)
+    yield {"bench": "fit", "case": "batched_vs_sequential_3d", "unit": "INR-steps/s",
+           **figure([n_b * st / s for s in t["batched"]], [n_s * st / s for s in t["sequential"]]),
+           "chunk": chunk, "device": str(dev), "points": P, "sizes": "-".join(map(str, sizes)), "n_inrs": n_b,
+           "n_sequential": n_s, "steps": st}
 
 # %% ../nbs/09g_bench.ipynb #18c4fa03
 def bench_networks(n: int = 256, generator: torch.Generator | None = None) -> WeightSpace:
@@ -273,16 +289,21 @@ def bench_networks(n: int = 256, generator: torch.Generator | None = None) -> We
     return WeightSpace([ws.weights[0] * 10, *ws.weights[1:]], ws.biases)
 
 # %% ../nbs/09g_bench.ipynb #ec711efe
-def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple[float, float, float, float]:
-    "Time `fn` (processing `n` items) over at least `reps` calls and `min_time` s: items/s at the median and at the best call, median ms per call, items per CPU second."
+def _rate(fn: Callable[[], object], n: int, reps: int, min_time: float) -> tuple[list[float], float, float]:
+    """Time `fn` (processing `n` items) over at least `reps` calls and `min_time` s: items/s of each of `REPS` blocks
+    of consecutive calls (a repetition; a lone slow call among thousands of microsecond ones is not one), median ms
+    per call, items per CPU second."""
     fn()  # warm up
     times, t0, c0 = [], time.perf_counter(), time.process_time()
     while len(times) < reps or time.perf_counter() - t0 < min_time:
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    med, best = float(np.median(times)), min(times)
-    return n / med, med * 1e3, n / (max(time.process_time() - c0, 1e-9) / len(times)), n / best
+    k = min(REPS, len(times))
+    cut = [round(i * len(times) / k) for i in range(k + 1)]
+    blocks = [times[a:b] for a, b in zip(cut, cut[1:])]
+    return ([n * len(b) / sum(b) for b in blocks], float(np.median(times)) * 1e3,
+            n / (max(time.process_time() - c0, 1e-9) / len(times)))
 
 # %% ../nbs/09g_bench.ipynb #5b2735ee
 def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bool | None = None,
@@ -290,7 +311,7 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
     "Yield one dict per case: `{'bench': 'augment', 'case': name, 'value': samples/s, 'unit': 'samples/s', ...}`."
     dev = resolve_device(device)
     fill = dev.type != "cpu" if fill is None else fill
-    reps, min_time = (2, 0.05) if quick else (10, 0.5)
+    reps, min_time = (REPS, 0.05) if quick else (2 * REPS, 0.5)
     threads = torch.get_num_threads()
     if dev.type == "cpu": torch.set_num_threads(1)
     try:
@@ -300,35 +321,36 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
         if dev.type != "cpu": g = torch.Generator(device=dev).manual_seed(0)
         extra = dict(batch=batch, sizes=list(ws.sizes), threads=torch.get_num_threads(), device=str(dev))
         def line(case, r, unit="samples/s", **kw):
-            return dict(bench="augment", case=case, value=round(r[0]), unit=unit, ms_per_batch=round(r[1], 3),
-                        value_best=round(r[3]), value_cpu=round(r[2]), **kw, **extra)
+            return dict(bench="augment", case=case, **figure(r[0], digits=0), unit=unit, ms_per_batch=round(r[1], 3),
+                        value_cpu=round(r[2]), **kw, **extra)
         def rate(aug, w, lab, n, reps_, t_min=min_time):
             return _rate(lambda: (aug(w, lab, g), synchronize(dev)), n, reps_, t_min)
         vanilla = None
         for name in AUGMENTATIONS:
             aug = get_augmentation(name)
-            r = rate(aug, ws, y, batch, reps if "align" not in name else max(1, reps // 5))
-            if name == "mixup_vanilla": vanilla = r[0]
+            r = rate(aug, ws, y, batch, reps if "align" not in name else REPS)
+            if name == "mixup_vanilla": vanilla = statistics.median(r[0])
             yield line(name, r)
             if fill and "align" not in name:
                 def at(n, aug=aug):
                     i = torch.arange(n, device=dev) % batch
-                    return rate(aug, ws[i], y[i], n, 2, min(min_time, 0.2))[0]
+                    return statistics.median(rate(aug, ws[i], y[i], n, 2, min(min_time, 0.2))[0])
                 best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
+                base = statistics.median(r[0])
                 yield {"bench": "augment", "case": name, "value": round(rates[best]), "unit": "samples/s", **extra, "batch": best,
-                       "sized": "fill", "baseline": round(r[0]),
-                       "ratio": round(rates[best] / r[0], 2), "rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
+                       "sized": "fill", "baseline": round(base), "ratio": round(rates[best] / base, 2),
+                       "rates": {str(n): v if v == "oom" else round(v) for n, v in rates.items()}}
         pre = align_dataset(ws, 0, rounds=1, generator=g).aligned
         aug = get_augmentation("mixup_align", prealigned=True)
         r = rate(aug, pre, y, batch, reps)
-        yield line("mixup_align_prealigned", r, baseline=round(vanilla), ratio=round(r[0] / vanilla, 3))
+        yield line("mixup_align_prealigned", r, baseline=round(vanilla), ratio=round(statistics.median(r[0]) / vanilla, 3))
         other = ws[torch.randperm(batch, generator=g, device=g.device)]
         stats = []
         def run():
             m = weight_matching(ws, other, g)
             synchronize(dev)
             stats.append((m.sweeps.float().mean().item(), m.solves.float().mean().item()))
-        r = _rate(run, batch, max(1, reps // 5), min_time)
+        r = _rate(run, batch, REPS, min_time)
         sweeps, solves = np.mean(stats, 0)
         # what the assignment solver alone allows (scipy's time per problem on these pairs' cost matrices x problems
         # per pair), and scipy on random 32 x 32 matrices: a machine-speed reference for figures taken elsewhere
@@ -344,7 +366,7 @@ def bench_augment(quick: bool = False, batch: int = 256, device="auto", fill: bo
 # %% ../nbs/09g_bench.ipynb #e959feea
 def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2, 32, 32, 1), n_out: int = 10,
                 device="auto", models: Sequence[str] | None = None, fill: bool | None = None, max_batch: int = 2 ** 16,
-                amp: bool = True, budget_s: float = 15.0) -> Iterator[dict]:
+                amp: bool = True, budget_s: float = 15.0, reps: int = REPS) -> Iterator[dict]:
     "Yield training throughput (samples/s) of every registered model at its default size: at `batch`, and at the batch that fills the device (GPU, or `fill`)."
     dev = resolve_device(device)
     fill = dev.type != "cpu" if fill is None else fill
@@ -358,18 +380,19 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
         torch.manual_seed(0)
         m = make_model(name, sizes, n_out).to(dev).train()
         opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
-        rate, cpu = train_rate(m, opt, ws, y, dev, amp, warm, steps)
-        yield {"bench": "train", "case": name, "value": round(rate, 1), **common, "params": m.n_params, "batch": batch,
-               "steps": steps, "cpu_s": round(cpu, 4)}
+        timed = [train_rate(m, opt, ws, y, dev, amp, warm if k == 0 else 0, steps) for k in range(reps)]
+        f = figure([r for r, _ in timed])
+        rate = f["value"]
+        yield {"bench": "train", "case": name, **f, **common, "params": m.n_params, "batch": batch,
+               "steps": steps, "cpu_s": round(statistics.median(c for _, c in timed), 4)}
         if not fill: continue
         def at(n):
             i = torch.arange(n, device=dev) % batch
             return train_rate(m, opt, ws[i], y[i], dev, amp, 1, steps)[0]
         best, rates = grow(at, 2 * batch, max(max_batch, 2 * batch), budget_s=budget_s, device=dev)
         yield {"bench": "train", "case": name, "value": round(rates[best], 1), **common, "params": m.n_params, "batch": best,
-               "sized": "fill", "baseline": round(rate, 1), "ratio": round(rates[best] / rate, 2),
+               "sized": "fill", "baseline": rate, "ratio": round(rates[best] / rate, 2),
                "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
-
 
 # %% ../nbs/09g_bench.ipynb #e76368fc
 _CHILD = """
@@ -388,7 +411,7 @@ print(train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device(
 """
 
 # %% ../nbs/09g_bench.ipynb #77c54ec8
-def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = 2,
+def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = REPS,
                     model_kwargs: dict | None = None) -> Iterator[dict]:
     "Training samples/s on the CPU (one thread) with `keep_freed_memory` on vs off, each in fresh processes; one `wsbook bench` record."
     kw = {"set_layer": "linear"} if model_kwargs is None and model == "dws_wsbook" else (model_kwargs or {})
@@ -403,13 +426,12 @@ def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = Fa
     for _ in range(rounds):
         on.append(rate(True))
         off.append(rate(False))
-    yield {"bench": "train", "case": f"{model}_keep_freed_memory", "value": round(max(on), 1), "unit": "samples/s",
-           "baseline": round(max(off), 1), "ratio": round(max(on) / max(off), 2), "batch": batch, "steps": steps,
-           "rounds": rounds, "threads": 1, "device": "cpu", "model_kwargs": kw,
+    yield {"bench": "train", "case": f"{model}_keep_freed_memory", **figure(on, off), "unit": "samples/s",
+           "batch": batch, "steps": steps, "threads": 1, "device": "cpu", "model_kwargs": kw,
            "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
 
 # %% ../nbs/09g_bench.ipynb #9d2e6b14
-def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rounds: int = 3, threads: int | None = 1,
+def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rounds: int = REPS, threads: int | None = 1,
                 device="auto") -> Iterator[dict]:
     "Samples/s of `dws_wsbook` (linear set layer) with wsbook's fused pooling and torch's fused Adam (value) vs without (baseline); three `wsbook bench` records."
     import wsbook.equivariant as eq
@@ -434,7 +456,7 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
             synchronize(dev)
         return eval_batch * passes / (time.perf_counter() - t0)
     train = lambda opt: train_rate(m.train(), opt, ws, y, dev, False, 3, steps)[0]
-    before, rates = torch.get_num_threads(), {}
+    before, fused0, rates = torch.get_num_threads(), eq.FUSED_POOLING, {}
     if threads and dev.type == "cpu": torch.set_num_threads(threads)
     try:
         for _ in range(rounds):
@@ -446,18 +468,16 @@ def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rou
             for fused, opt in opts.items(): rates.setdefault(("adam", fused), []).append(train(opt))
         nt = torch.get_num_threads()
     finally:
-        eq.FUSED_POOLING = True
+        eq.FUSED_POOLING = fused0               # restored, whatever it was
         torch.set_num_threads(before)
     what = {"pool": ("dws_wsbook_fused_pooling", batch, "training steps with the fused pooling (value) and without (baseline)"),
             "eval": ("dws_wsbook_fused_pooling_eval", eval_batch, "evaluation passes (no autograd) with the fused pooling (value) and without (baseline)"),
             "adam": ("dws_wsbook_fused_adam", batch, "training steps with torch's fused Adam (value) and the plain Adam (baseline)")}
     for k, (case, n, text) in what.items():
         if (k, True) not in rates: continue
-        on, off = max(rates[k, True]), max(rates[k, False])
-        yield {"bench": "train", "case": case, "value": round(on, 1), "unit": "samples/s", "baseline": round(off, 1),
-               "ratio": round(on / off, 2), "batch": n, "rounds": rounds, "threads": nt, "device": str(dev),
+        yield {"bench": "train", "case": case, **figure(rates[k, True], rates[k, False]), "unit": "samples/s",
+               "batch": n, "threads": nt, "device": str(dev),
                "model_kwargs": {"set_layer": "linear"}, "what": text}
-
 
 # %% ../nbs/09g_bench.ipynb #115d84bd
 def speed_probe(scale: str | Scale, device: str = "auto", steps: int = 30, rounds: int = 3) -> dict:
@@ -531,8 +551,8 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
             yield from bench_augment(quick=quick, device=dev, **({"batch": batch} if batch else {}))
         elif w == "train":
             yield from bench_train(quick=quick, device=dev, **({"batch": batch} if batch else {}))
-            if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else 2, **({"batch": batch} if batch else {}))
-            yield from bench_fused(quick=quick, rounds=1 if quick else 3, device=dev, **({"batch": batch} if batch else {}))
+            if dev == "cpu": yield from bench_allocator(quick=quick, rounds=1 if quick else REPS, **({"batch": batch} if batch else {}))
+            yield from bench_fused(quick=quick, rounds=1 if quick else REPS, device=dev, **({"batch": batch} if batch else {}))
             yield from _dws_records(quick, dev, batch)
         elif w == "dws": yield from _dws_records(quick, dev, batch)
         else: raise ValueError(unknown_name("benchmark", w, ("fit", "augment", "train", "dws"), ""))
