@@ -7,7 +7,6 @@ Docs: https://wsbook.github.io/wsbook/bench.html.md"""
 # %% ../nbs/09g_bench.ipynb #ecc9482b
 from __future__ import annotations
 import json, math, os, statistics, subprocess, sys, time
-from contextlib import contextmanager
 from typing import Callable, Iterator, Sequence
 import numpy as np
 import torch
@@ -27,10 +26,9 @@ from .scales import Scale, get_scale
 from .runs import run_threads
 
 # %% auto #0
-__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'figure', 'siren_batch', 'train_rate', 'threads',
-           'bench_dws', 'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment',
-           'bench_train', 'bench_allocator', 'bench_fused', 'speed_probe', 'env_record', 'bench_images',
-           'bench_records']
+__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'figure', 'siren_batch', 'train_rate', 'bench_dws',
+           'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment', 'bench_train',
+           'bench_allocator', 'bench_fused', 'speed_probe', 'env_record', 'bench_images', 'bench_records']
 
 # %% ../nbs/09g_bench.ipynb #a8ba2c05
 REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least); the max/min beyond which a figure is noisy
@@ -101,15 +99,6 @@ def train_rate(m, opt, ws: WeightSpace, y, dev, amp: bool, warm: int, steps: int
     synchronize(dev)
     return len(y) * steps / (time.perf_counter() - t0), (time.process_time() - c0) / steps
 
-# %% ../nbs/09g_bench.ipynb #9ab17134
-@contextmanager
-def threads(n: int | None):
-    "torch's CPU thread count set to `n` (None: unchanged) within the block, restored after."
-    before = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield torch.get_num_threads()
-    finally: torch.set_num_threads(before)
-
 # %% ../nbs/09g_bench.ipynb #27d7fa41
 def bench_dws(quick: bool = False, batch: int = 256, thread_counts: Sequence[int] = (1, 2), reps: int = REPS,
               device="auto", sizes: Sequence[int] = (2, 32, 32, 1)) -> Iterator[dict]:
@@ -129,7 +118,7 @@ def bench_dws(quick: bool = False, batch: int = 256, thread_counts: Sequence[int
     def reference():
         with reference_path(m): step()
     for n in (thread_counts if dev.type == "cpu" else (None,)):
-        with threads(n) as nt: t = interleaved({"fast": step, "reference": reference}, reps=reps, warm=1, device=dev)
+        with pinned_threads(n) as nt: t = interleaved({"fast": step, "reference": reference}, reps=reps, warm=1, device=dev)
         fast, ref = (spread([batch / s for s in t[k]], 1) for k in ("fast", "reference"))
         yield {"bench": "train", "case": "dws_vs_reference", "unit": "samples/s", "value": fast["median"],
                "min": fast["min"], "max": fast["max"], "baseline": ref["median"], "baseline_min": ref["min"],
