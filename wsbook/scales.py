@@ -141,7 +141,7 @@ SCALES = {
                                           arms=("none", "siren_negation", "mixup_vanilla", "mixup_prealigned")),
                     mixup=MixupBudget(steps=4500, objects=5000),          # = scaling's runs at 5,000 objects
                     augmentations=AugmentationsBudget(seeds=(0, 1), steps=4500, objects=1600, models=("dws_wsbook",)),
-                    contrastive=ContrastiveBudget(steps=4500, probe_objects=1000)),   # steps provisional: see below
+                    contrastive=ContrastiveBudget(steps=1000, probe_objects=1000)),   # results/medium-contrastive-budget.json
     # the scaling experiment alone, its no-augmentation curve reaching 10x the sizes where gains are read (500, 1,600);
     # one view per object; the step budget, measured on the baseline at 16,000 objects before any augmented run
     # (results/large-budget.json: best validation at steps 9,250 and 8,000), is the first 1,000 past every seed's best
