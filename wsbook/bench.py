@@ -26,9 +26,10 @@ from .scales import Scale, get_scale
 from .runs import run_threads
 
 # %% auto #0
-__all__ = ['REPS', 'NOISY', 'spread', 'interleaved', 'ratio_spread', 'figure', 'siren_batch', 'train_rate', 'bench_dws',
-           'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment', 'bench_train',
-           'bench_allocator', 'bench_fused', 'speed_probe', 'env_record', 'bench_images', 'bench_records']
+__all__ = ['REPS', 'NOISY', 'BENCHMARKS', 'spread', 'interleaved', 'ratio_spread', 'figure', 'siren_batch', 'train_rate',
+           'bench_dws', 'bench_fit_bound', 'bench_fit', 'bench_fit_3d', 'bench_networks', 'bench_augment',
+           'bench_train', 'child_rates', 'bench_allocator', 'bench_two_runs', 'bench_fused', 'speed_probe',
+           'env_record', 'bench_images', 'bench_records']
 
 # %% ../nbs/09g_bench.ipynb #a8ba2c05
 REPS, NOISY = 5, 1.5      # timed repetitions per figure (at least); the max/min beyond which a figure is noisy
@@ -383,34 +384,57 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
                "sized": "fill", "baseline": rate, "ratio": round(rates[best] / rate, 2),
                "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
 
-# %% ../nbs/09g_bench.ipynb #e76368fc
+# %% ../nbs/09g_bench.ipynb #1cf39592
 _CHILD = """
 import json, sys, torch
 from wsbook.models import make_model
 from wsbook.bench import siren_batch, train_rate
 from wsbook.device import keep_freed_memory
 keep_freed_memory()
-torch.set_num_threads(1)
 model, batch, steps, kw = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
+threads, barrier = (int(sys.argv[5]), sys.argv[6] == "barrier") if len(sys.argv) > 5 else (1, False)
+torch.set_num_threads(threads)
 g = torch.Generator().manual_seed(0)
 torch.manual_seed(0)
 ws, y = siren_batch((2, 32, 32, 1), batch, g), torch.randint(0, 10, (batch,), generator=g)
 m = make_model(model, (2, 32, 32, 1), 10, **kw).train()
-print(train_rate(m, torch.optim.Adam(m.parameters(), 1e-3), ws, y, torch.device("cpu"), False, 3, steps)[0])
+opt = torch.optim.Adam(m.parameters(), 1e-3)
+train_rate(m, opt, ws, y, torch.device("cpu"), False, 2, 1)
+if barrier:      # timed only once every sibling is warm, so that their timed steps overlap
+    print("ready", flush=True)
+    sys.stdin.readline()
+print(train_rate(m, opt, ws, y, torch.device("cpu"), False, 0, steps)[0])
 """
 
-# %% ../nbs/09g_bench.ipynb #77c54ec8
+# %% ../nbs/09g_bench.ipynb #5199aa92
+def child_rates(n: int, model: str, batch: int, steps: int, model_kwargs: dict, threads: int = 1,
+                env: dict | None = None) -> list[float]:
+    "Training samples/s of `n` fresh processes on `threads` threads each, timed together: each starts its timed steps once all are warm."
+    args = [sys.executable, "-c", _CHILD, model, str(batch), str(steps), json.dumps(model_kwargs), str(threads), "barrier"]
+    ps = [subprocess.Popen(args, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+          for _ in range(n)]
+    try:
+        for p in ps:
+            if p.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"a benchmark child process failed:\n{p.communicate()[1][-2000:]}")
+        for p in ps:
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outs = [p.communicate() for p in ps]
+    finally:
+        for p in ps:
+            if p.poll() is None: p.kill()
+    if bad := [e for p, (_, e) in zip(ps, outs) if p.returncode]:
+        raise RuntimeError(f"a benchmark child process failed:\n{bad[0][-2000:]}")
+    return [float(o.strip().splitlines()[-1]) for o, _ in outs]
+
+# %% ../nbs/09g_bench.ipynb #5859b2fb
 def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = REPS,
                     model_kwargs: dict | None = None) -> Iterator[dict]:
     "Training samples/s on the CPU (one thread) with `keep_freed_memory` on vs off, each in fresh processes; one `wsbook bench` record."
     kw = {"set_layer": "linear"} if model_kwargs is None and model == "dws_wsbook" else (model_kwargs or {})
     steps = 3 if quick else 40
-    def rate(on: bool) -> float:
-        env = {**os.environ, "WSBOOK_MALLOC": "1" if on else "0"}
-        r = subprocess.run([sys.executable, "-c", _CHILD, model, str(batch), str(steps), json.dumps(kw)], env=env,
-                           capture_output=True, text=True)
-        if r.returncode: raise RuntimeError(f"bench_allocator: the child process failed:\n{r.stderr[-2000:]}")
-        return float(r.stdout.strip().splitlines()[-1])
+    rate = lambda on: child_rates(1, model, batch, steps, kw, env={**os.environ, "WSBOOK_MALLOC": "1" if on else "0"})[0]
     on, off = [], []
     for _ in range(rounds):
         on.append(rate(True))
@@ -418,6 +442,20 @@ def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = Fa
     yield {"bench": "train", "case": f"{model}_keep_freed_memory", **figure(on, off), "unit": "samples/s",
            "batch": batch, "steps": steps, "threads": 1, "device": "cpu", "model_kwargs": kw,
            "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
+
+# %% ../nbs/09g_bench.ipynb #6d7a35ec
+def bench_two_runs(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = REPS,
+                   model_kwargs: dict | None = None) -> Iterator[dict]:
+    "Samples/s of the machine with two runs at once on one thread each (value) vs one run on two threads (baseline); one `wsbook bench` record."
+    kw = {"set_layer": "linear"} if model_kwargs is None and model == "dws_wsbook" else (model_kwargs or {})
+    steps = 3 if quick else 100
+    pair, one = [], []
+    for _ in range(rounds):
+        pair.append(sum(child_rates(2, model, batch, steps, kw, threads=1)))
+        one.append(child_rates(1, model, batch, steps, kw, threads=2)[0])
+    yield {"bench": "train", "case": f"{model}_two_runs_vs_one_at_two_threads", **figure(pair, one), "unit": "samples/s",
+           "batch": batch, "steps": steps, "device": "cpu", "model_kwargs": kw,
+           "what": "two runs at once, one thread each, summed (value) vs one run on two threads (baseline)"}
 
 # %% ../nbs/09g_bench.ipynb #9d2e6b14
 def bench_fused(batch: int = 64, eval_batch: int = 500, quick: bool = False, rounds: int = REPS, threads: int | None = 1,
@@ -528,6 +566,9 @@ def _dws_records(quick: bool, dev: str, batch: int | None):
     "`dws` against its reference path (`bench_dws`), at 1 and 2 threads on a CPU."
     yield from bench_dws(quick=quick, device=dev, **({"batch": batch} if batch else {}))
 
+# %% ../nbs/09g_bench.ipynb #c245152b
+BENCHMARKS = ("fit", "augment", "train", "dws", "runs")     # what `wsbook bench` measures
+
 # %% ../nbs/09g_bench.ipynb #ec540536
 def bench_records(what, quick: bool = False, device: str = "auto", images=None, shapes: bool = True,
                   batch: int | None = None, steps: int | None = None):
@@ -544,4 +585,7 @@ def bench_records(what, quick: bool = False, device: str = "auto", images=None, 
             yield from bench_fused(quick=quick, rounds=1 if quick else REPS, device=dev, **({"batch": batch} if batch else {}))
             yield from _dws_records(quick, dev, batch)
         elif w == "dws": yield from _dws_records(quick, dev, batch)
-        else: raise ValueError(unknown_name("benchmark", w, ("fit", "augment", "train", "dws"), ""))
+        elif w == "runs":
+            if dev != "cpu": raise ValueError(f"benchmark 'runs' measures two CPU runs at once against one on two threads; got device {dev}")
+            yield from bench_two_runs(quick=quick, rounds=1 if quick else REPS, **({"batch": batch} if batch else {}))
+        else: raise ValueError(unknown_name("benchmark", w, BENCHMARKS, ""))

@@ -163,10 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "fit quality.")
     p.add_argument("dir", help="the store (a folder with manifest.json)")
     p.set_defaults(func=_cmd_info)
+    from wsbook.bench import BENCHMARKS
     p = sub.add_parser("bench", help="print benchmark figures as JSON lines",
-                       description="Measure fitting, augmentation and training speed on --device; one JSON line per "
+                       description="Measure fitting, augmentation and training speed on --device (runs: two runs at once against one "
+                                   "on two threads, CPU); one JSON line per "
                                    "figure, the machine first.")
-    p.add_argument("what", nargs="+", choices=["fit", "augment", "train", "dws"],
+    p.add_argument("what", nargs="+", choices=list(BENCHMARKS),
                    help="the benchmarks to run, in order")
     p.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (seconds, not minutes)")
     p.add_argument("--record", default=None, metavar="NAME", help="also keep the figures as the recorded run results/NAME.json")
