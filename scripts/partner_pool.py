@@ -59,8 +59,9 @@ def main(argv=None):
     params = {"store": store.name, "views_in_store": sc.fit_views, "objects": a.objects, "arms": arms, "pools": list(POOLS),
               "seeds": seeds, "steps": sc.scaling.steps, "model": sc.model, "model_kwargs": sc.model_kwargs}
     results = {"acc": acc, "gains": gains,
-               "best_epoch": {f"{arm}|{p}|{s}": done[arm, p, s]["best_epoch"] for arm, p, s in todo}}
-    print(record_run(a.name or f"{a.scale}-partner-pool", "scaling", a.scale, params, results, time.time() - t0,
+               "best_epoch": {f"{arm}|{p}|{s}": done[arm, p, s]["best_epoch"] for arm, p, s in todo},
+               "train_seconds": round(sum(r["seconds"] for r in done.values()), 1)}     # the runs' own, cached or not
+    print(record_run(a.name or f"{a.scale}-partner-pool", "partner_pool", a.scale, params, results, time.time() - t0,
                      a.device, overwrite=True))
 
 if __name__ == "__main__": main()
