@@ -384,7 +384,7 @@ def bench_train(quick: bool = False, batch: int = 256, sizes: Sequence[int] = (2
                "sized": "fill", "baseline": rate, "ratio": round(rates[best] / rate, 2),
                "rates": {str(n): v if v == "oom" else round(v, 1) for n, v in rates.items()}}
 
-# %% ../nbs/09g_bench.ipynb #1cf39592
+# %% ../nbs/09g_bench.ipynb #a650d061
 _CHILD = """
 import json, sys, torch
 from wsbook.models import make_model
@@ -406,7 +406,7 @@ if barrier:      # timed only once every sibling is warm, so that their timed st
 print(train_rate(m, opt, ws, y, torch.device("cpu"), False, 0, steps)[0])
 """
 
-# %% ../nbs/09g_bench.ipynb #5199aa92
+# %% ../nbs/09g_bench.ipynb #d7b7a560
 def child_rates(n: int, model: str, batch: int, steps: int, model_kwargs: dict, threads: int = 1,
                 env: dict | None = None) -> list[float]:
     "Training samples/s of `n` fresh processes on `threads` threads each, timed together: each starts its timed steps once all are warm."
@@ -428,7 +428,7 @@ def child_rates(n: int, model: str, batch: int, steps: int, model_kwargs: dict, 
         raise RuntimeError(f"a benchmark child process failed:\n{bad[0][-2000:]}")
     return [float(o.strip().splitlines()[-1]) for o, _ in outs]
 
-# %% ../nbs/09g_bench.ipynb #5859b2fb
+# %% ../nbs/09g_bench.ipynb #8fa34b87
 def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = REPS,
                     model_kwargs: dict | None = None) -> Iterator[dict]:
     "Training samples/s on the CPU (one thread) with `keep_freed_memory` on vs off, each in fresh processes; one `wsbook bench` record."
@@ -443,7 +443,7 @@ def bench_allocator(model: str = "dws_wsbook", batch: int = 64, quick: bool = Fa
            "batch": batch, "steps": steps, "threads": 1, "device": "cpu", "model_kwargs": kw,
            "what": "the same training steps with glibc keeping freed memory (value) and without (baseline)"}
 
-# %% ../nbs/09g_bench.ipynb #6d7a35ec
+# %% ../nbs/09g_bench.ipynb #f1906388
 def bench_two_runs(model: str = "dws_wsbook", batch: int = 64, quick: bool = False, rounds: int = REPS,
                    model_kwargs: dict | None = None) -> Iterator[dict]:
     "Samples/s of the machine with two runs at once on one thread each (value) vs one run on two threads (baseline); one `wsbook bench` record."
@@ -566,7 +566,7 @@ def _dws_records(quick: bool, dev: str, batch: int | None):
     "`dws` against its reference path (`bench_dws`), at 1 and 2 threads on a CPU."
     yield from bench_dws(quick=quick, device=dev, **({"batch": batch} if batch else {}))
 
-# %% ../nbs/09g_bench.ipynb #c245152b
+# %% ../nbs/09g_bench.ipynb #1db4f273
 BENCHMARKS = ("fit", "augment", "train", "dws", "runs")     # what `wsbook bench` measures
 
 # %% ../nbs/09g_bench.ipynb #ec540536

@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Callable
 import numpy as np
 from scipy import stats
-from .records import repo_root, runs_covering, experiment_results
+from .records import repo_root, runs_covering, experiment_results, list_runs
 from .experiments import PAPER_SOURCE, SCALES, data_equivalence, get_scale
 
 # %% auto #0
 __all__ = ['LEVEL', 'CLAIMS', 'COLUMNS', 'README_START', 'README_END', 'diff_interval', 'direction', 'size_verdict', 'verdict',
            'Reading', 'scale_field', 'read_views', 'read_generalization', 'read_augmentation', 'read_mixup_helps',
            'read_align_best', 'read_headline', 'read_contrastive', 'read_3d', 'Claim', 'judge', 'missing_cell',
-           'your_run', 'findings', 'cell_text', 'verdict_text', 'findings_markdown', 'findings_json', 'readme_block',
-           'write_readme', 'findings_section', 'headline_figure']
+           'your_run', 'partner_note', 'findings', 'cell_text', 'verdict_text', 'findings_markdown', 'findings_json',
+           'readme_block', 'write_readme', 'findings_section', 'headline_figure']
 
 # %% ../nbs/09h_findings.ipynb #f17e42ef
 LEVEL = 0.95
@@ -165,7 +165,7 @@ def read_3d(res: dict, sc: dict) -> Reading:
 # %% ../nbs/09h_findings.ipynb #9e743d89
 @dataclass(frozen=True)
 class Claim:
-    "A claim: `words` quoted from `PAPER[experiment]`, their `source`, what we compare, how to read it, its size."
+    "A claim: `words` quoted from `PAPER[experiment]`, their `source`, what we compare, how to read it, its size; `partners`: it reads MixUp runs."
     key: str
     experiment: str
     words: str
@@ -175,6 +175,7 @@ class Claim:
     sign: int = 1
     size: tuple[float, float] | None = None
     unit: str = "points"
+    partners: bool = False
 
 # %% ../nbs/09h_findings.ipynb #27d88f89
 CLAIMS = (
@@ -191,13 +192,13 @@ CLAIMS = (
     Claim("siren_bias", "augmentations", "SIREN-bias reported (second-hand, unverified) to hurt",
           "second-hand, unverified", "SIREN bias vs none", read_augmentation("siren_bias"), sign=-1),
     Claim("mixup", "mixup", "weight-space MixUp improves accuracy by up to 18 points", PAPER_SOURCE,
-          "alignment MixUp vs none", read_mixup_helps),
+          "alignment MixUp vs none", read_mixup_helps, partners=True),
     Claim("alignment", "mixup", "alignment MixUp is the best variant",
           "the MixUp-variants experiment; table not retrievable",
           "alignment vs the better of vanilla and random permutation", read_align_best),
     Claim("headline", "scaling", "MixUp gives up to +18 points, equivalent to ~10x more training data", PAPER_SOURCE,
           "the largest MixUp gain over sizes, and the data it is worth", read_headline,
-          size=(5.0, 20.0), unit="x data"),
+          size=(5.0, 20.0), unit="x data", partners=True),
     Claim("contrastive", "contrastive", "weight-space augmentations give 5-10 points better downstream classification",
           PAPER_SOURCE, "linear probe: augmentation views vs noise-only views", read_contrastive, size=(5.0, 10.0)),
     Claim("shapes3d", "shapes3d", "augmentations help", "ModelNet40 in the augmentation table; table not retrievable",
@@ -245,6 +246,20 @@ def your_run(user: str | Path) -> dict | None:
     return {"name": f"your run ({user.name}/)", "experiment": "reproduce", "scale": scale, "params": {"scale": sc},
             "results": {"experiments": held}, "date": run.get("finished", run.get("started", "?"))}
 
+# %% ../nbs/09h_findings.ipynb #be04d553
+def partner_note(run: dict, root: str | Path | None = None) -> str:
+    "For MixUp runs of `run` on a store with more views than they train on: where partners come from, and the newest partner-pool record's batch-partner gains at its scale."
+    sc = run["params"].get("scale")
+    views = scale_field(sc, "fit_views", "views") if isinstance(sc, dict) else None
+    if not isinstance(views, int) or views <= 1: return ""
+    note = f"MixUp partners from all {views} views, as the authors' code"
+    pools = [r for r in list_runs(root if root is not None else repo_root() / "results", "partner_pool") if r["scale"] == run["scale"]]
+    if not pools: return note
+    pp = pools[-1]
+    gains = {k.split("|")[0]: g for k, g in pp["results"]["gains"].items() if k.endswith("|batch")}
+    return (f"{note}; from the batch alone (`{pp['name']}`, {pp['params']['objects']:,} objects): "
+            + ", ".join(f"{arm} {g['gain']:+.1f} [{g['lo']:+.1f}, {g['hi']:+.1f}]" for arm, g in gains.items()))
+
 # %% ../nbs/09h_findings.ipynb #6818e290
 def findings(results: str | Path | None = None, user: str | Path | None = None) -> list[dict]:
     "One row per claim: each scale's newest recorded run in `results` (default `results/`) that holds it, judged."
@@ -257,6 +272,8 @@ def findings(results: str | Path | None = None, user: str | Path | None = None) 
     for c in CLAIMS:
         newest = {s: next((r for r in covering[c.experiment] if r["scale"] == s), None) for s in scales}
         cells = {s: judge(c, r) if r else missing_cell(s, c.experiment) for s, r in newest.items()}
+        for s, r in newest.items():
+            if c.partners and r: cells[s]["note"] = "; ".join(x for x in (cells[s]["note"], partner_note(r, root)) if x)
         judged = [s for s in scales if "verdict" in cells[s]]
         if mine:
             held = experiment_results(mine, c.experiment) is not None
