@@ -106,10 +106,15 @@ def mixup_runs(sc: Scale, device: str = "auto", seeds=None, steps=None, objects:
 
 # %% ../nbs/09_experiments.ipynb #b927c35b
 def scaling_runs(sc: Scale, device: str = "auto", seeds=None, steps=None) -> dict:
-    "(objects, arm, seed) -> its run: every arm at every training size, the same optimizer steps at every size."
+    """(objects, arm, seed) -> its run: every arm at every training size, the same optimizer steps at every size; with
+    the budget's seeds, each `wide` (arm, objects) and the baseline at every size run one seed more."""
     b = sc.scaling
+    cells = [(n, a, s) for n in b.objects for a in b.arms for s in seeds or b.seeds]
+    if b.wide and not seeds:
+        more = max(b.seeds) + 1
+        cells += [(n, "none", more) for n in b.objects] + [(n, a, more) for a, n in b.wide if a != "none"]
     return {(n, a, s): (arm_config(sc, a, s, steps or b.steps, objects=n, epochs=b.epochs, device=device), "main")
-            for n in b.objects for a in b.arms for s in seeds or b.seeds}
+            for n, a, s in cells}
 
 # %% ../nbs/09_experiments.ipynb #6f9118a9
 CONTRASTIVE_ARMS = {"baseline (noise only)": "gaussian_noise", "weight-space augmentations": ContrastiveConfig().aug}
