@@ -285,17 +285,17 @@ def test_views_of_one_object_must_agree_and_not_repeat(tmp_path, fitted):
 def test_an_interrupted_import_leaves_no_store(tmp_path, fitted, monkeypatch):
     src, _ = _write("multiview", tmp_path, fitted)
     calls = []
-    real = F._atomic_save
+    real = F.atomic_save_tensors
     def dies(*a, **k):
         calls.append(1)
         if len(calls) == 2: raise KeyboardInterrupt("killed")
         return real(*a, **k)
-    monkeypatch.setattr(F, "_atomic_save", dies)
+    monkeypatch.setattr(F, "atomic_save_tensors", dies)
     with pytest.raises(KeyboardInterrupt): import_dataset("multiview", src, tmp_path / "s", images=False, progress=False, shard_size=4)
     assert not (tmp_path / "s").exists() and not list(tmp_path.glob(".s.partial-*"))
     # a folder that a killed run left behind (kill -9: no clean-up) is not a store, and the next import replaces it
     (tmp_path / ".s.partial-99999" / "shards").mkdir(parents=True)
-    monkeypatch.setattr(F, "_atomic_save", real)
+    monkeypatch.setattr(F, "atomic_save_tensors", real)
     assert len(load_store(import_dataset("multiview", src, tmp_path / "s", images=False, progress=False))) == 2 * N
     assert not list(tmp_path.glob(".s.partial-*"))
     with pytest.raises(FileExistsError, match="already exists"): import_dataset("multiview", src, tmp_path / "s", images=False, progress=False)

@@ -26,8 +26,9 @@ from .fit import fit_inrs, inr_seeds, resolve_device, pick_chunk
 __all__ = ['SPLITS', 'FMNIST_CLASSES', 'FMNIST_DEFAULT_ROOT', 'FMNIST_HOWTO', 'CIFAR10_CLASSES', 'CIFAR_HOWTO', 'SOURCES',
            'STORE_FORMAT', 'STORE_VERSION', 'SHAPE_FIT', 'ImageSource', 'load_digits_source', 'load_mnist5k_source',
            'read_idx', 'load_fmnist_source', 'write_idx', 'load_cifar10_source', 'write_cifar_batch', 'load_source',
-           'default_counts', 'assign_splits', 'atomic_write_json', 'load_shard', 'job_args', 'fit_store', 'INRDataset',
-           'store_recipe', 'read_manifest', 'load_store', 'write_store', 'store_info']
+           'default_counts', 'assign_splits', 'file_sha256', 'atomic_write_json', 'atomic_save_tensors', 'load_shard',
+           'job_args', 'fit_store', 'psnr_summary', 'INRDataset', 'store_recipe', 'read_manifest', 'load_store',
+           'write_store', 'store_info']
 
 # %% ../nbs/03_data.ipynb #daccf873
 from .shapes import (ShapeSource, load_shapes3d_source, load_modelnet_source, load_modelnet10_source,
@@ -222,7 +223,7 @@ def assign_splits(pool: np.ndarray, counts: dict[str, int], seed: int = 0) -> np
 # version 2: arch records the recipe's grid and last-layer init (the `paper` recipe became DWSNets' INR exactly)
 STORE_FORMAT, STORE_VERSION = "wsbook-inr-store", 2
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
@@ -233,7 +234,7 @@ def atomic_write_json(path: Path, obj):
     tmp.write_text(json.dumps(obj, indent=1))
     os.replace(tmp, path)
 
-def _atomic_save(tensors: dict[str, Tensor], path: Path, metadata: dict[str, str]):
+def atomic_save_tensors(tensors: dict[str, Tensor], path: Path, metadata: dict[str, str]):
     "Write a safetensors file so that `path` is either absent or complete, never half written."
     tmp = path.with_name(path.name + ".tmp")
     save_file({k: v.contiguous().cpu() for k, v in tensors.items()}, str(tmp), metadata=metadata)
@@ -401,13 +402,13 @@ def fit_store(source, out: str | Path, views: int = 1, limit: int | None = None,
         t = {**f.pop("ws").to_dict(), "label": source.labels[o].clone(), "object": torch.from_numpy(o),
              "view": torch.full((len(o),), s["view"]), "split": torch.tensor([code[x] for x in split[o]], dtype=torch.int8),
              **{k: v.float().cpu() for k, v in f.items() if k != "steps"}, "steps": f["steps"].int().cpu()}
-        _atomic_save(t, out / "shards" / f"{s['name']}.safetensors", {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
+        atomic_save_tensors(t, out / "shards" / f"{s['name']}.safetensors", {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
         bar.set_postfix({metric: f"{t[metric].mean():.3f}" if shapes else f"{t[metric].mean():.1f}dB"})
     bar.close()
     _write_manifest(out, settings, plan)
     return out
 
-def _summary(q: Tensor) -> dict:
+def psnr_summary(q: Tensor) -> dict:
     return {"mean": float(q.mean()), "std": float(q.std()) if len(q) > 1 else 0.0, "min": float(q.min()),
             "median": float(q.median()), "max": float(q.max())}
 
@@ -420,9 +421,9 @@ def _write_manifest(out: Path, settings: dict, plan: list[dict]):
         t = load_shard(p)
         qs.append(t[metric])
         extra.append(t.get("train_iou", t[metric]))
-        shards.append({"file": f"shards/{p.name}", "count": len(s["objects"]), "view": s["view"], "sha256": _sha256(p)})
+        shards.append({"file": f"shards/{p.name}", "count": len(s["objects"]), "view": s["view"], "sha256": file_sha256(p)})
     q = torch.cat(qs)
-    summary = _summary(q)
+    summary = psnr_summary(q)
     if metric == "psnr": summary["frac_at_target"] = float((q >= settings["fit"]["target_psnr"]).float().mean())
     else: summary |= {"train_mean": float(torch.cat(extra).mean()), "frac_above_0.8": float((q > 0.8).float().mean())}
     man = {"format": STORE_FORMAT, "format_version": STORE_VERSION, **settings,
@@ -512,7 +513,7 @@ def load_store(store: str | Path, check_hash: bool = True, device="cpu") -> INRD
     parts = []
     for s in man["shards"]:
         p = store / s["file"]
-        if check_hash and p.exists() and _sha256(p) != s["sha256"]:
+        if check_hash and p.exists() and file_sha256(p) != s["sha256"]:
             raise ValueError(f"{p}: content does not match the sha256 in manifest.json (corrupt or replaced shard)")
         t = load_shard(p)
         ws = WeightSpace.from_dict(t, where=str(p))
@@ -631,10 +632,10 @@ def write_store(data: INRDataset | WeightSpace, out: str | Path, labels=None, sh
             for k, s in enumerate(range(0, len(rows), shard_size)):
                 r = rows[s:s + shard_size]
                 p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
-                _atomic_save({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
-                shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": _sha256(p)})
+                atomic_save_tensors({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
+                shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": file_sha256(p)})
         q = ds.quality[torch.isfinite(ds.quality)]
-        summary = _summary(q) | {"measured": len(q)} if len(q) else None
+        summary = psnr_summary(q) | {"measured": len(q)} if len(q) else None
         if summary and metric == "psnr": summary["frac_at_target"] = float((q >= (ds.manifest["fit"].get("target_psnr") or 40.0)).float().mean())
         man = {"format": STORE_FORMAT, "format_version": STORE_VERSION,
                **{k: v for k, v in ds.manifest.items() if k not in ("format", "format_version", "shards", "count", "created", "versions")},

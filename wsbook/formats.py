@@ -20,7 +20,7 @@ from .inr import Draw, render, psnr
 from .fit import resolve_device
 from .data import (SPLITS, FMNIST_CLASSES, CIFAR10_CLASSES, STORE_FORMAT, STORE_VERSION,
                          INRDataset, read_manifest, load_store, load_source, load_fmnist_source,
-                         load_cifar10_source, _sha256, _atomic_save, atomic_write_json, _summary)
+                         load_cifar10_source, file_sha256, atomic_save_tensors, atomic_write_json, psnr_summary)
 
 # %% auto #0
 __all__ = ['FORMATS', 'TEST_OFFSET', 'NFN_DATASETS', 'SIDECAR', 'CONVENTIONS', 'Format', 'get_format', 'formats_table',
@@ -477,11 +477,11 @@ def _write_store(out: Path, t: dict, man: dict, shard_size: int) -> Path:
             for k, s in enumerate(range(0, len(rows), shard_size)):
                 r = rows[s:s + shard_size]
                 p = tmp / "shards" / f"view{v:02d}-{k:05d}.safetensors"
-                _atomic_save({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
-                shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": _sha256(p)})
+                atomic_save_tensors({n: x[r] for n, x in t.items()}, p, {"format": STORE_FORMAT, "version": str(STORE_VERSION)})
+                shards.append({"file": f"shards/{p.name}", "count": len(r), "view": v, "sha256": file_sha256(p)})
         q = t["psnr"][torch.isfinite(t["psnr"])]
         man = {"format": STORE_FORMAT, "format_version": STORE_VERSION, **man, "quality_metric": "psnr", "count": len(t["label"]),
-               "psnr": _summary(q) | {"frac_at_target": float((q >= (man["fit"].get("target_psnr") or 40.0)).float().mean()),
+               "psnr": psnr_summary(q) | {"frac_at_target": float((q >= (man["fit"].get("target_psnr") or 40.0)).float().mean()),
                                        "measured": len(q)} if len(q) else None,
                "shards": shards, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                "versions": {"wsbook": wsbook.__version__, "torch": torch.__version__, "safetensors": safetensors.__version__}}
@@ -705,7 +705,7 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
     for s in man["shards"]:
         p = store / s["file"]
         if not p.is_file(): bad.append({"file": s["file"], "problem": "missing"})
-        elif _sha256(p) != s["sha256"]: bad.append({"file": s["file"], "problem": "sha256 differs from manifest.json (corrupt or replaced)"})
+        elif file_sha256(p) != s["sha256"]: bad.append({"file": s["file"], "problem": "sha256 differs from manifest.json (corrupt or replaced)"})
     rep = {"store": str(store), "shards": {"count": len(man["shards"]), "verified": len(man["shards"]) - len(bad), "bad": bad}}
     if bad or man.get("kind") == "shape":
         rep["ok"] = not bad
@@ -736,7 +736,7 @@ def check_store(store, images=None, limit: int | None = None, figure: bool = Tru
     suspect = None
     if src is not None:
         qf = q[torch.isfinite(q)]
-        rep["psnr"] = {"images": where, "measured": len(qf), **(_summary(qf) if len(qf) else {}),
+        rep["psnr"] = {"images": where, "measured": len(qf), **(psnr_summary(qf) if len(qf) else {}),
                        "per_split": {s: float(qf_s.mean()) for k, s in enumerate(SPLITS) if len(qf_s := q[(ds.split == k) & torch.isfinite(q)])}}
         stored = torch.isfinite(ds.quality) & torch.isfinite(q)
         if stored.any(): rep["psnr"]["max_abs_diff_vs_manifest"] = float((ds.quality[stored] - q[stored]).abs().max())
