@@ -18,9 +18,9 @@ from .nets import WSModel, mlp_head, attention, fast_dropout
 
 # %% auto #0
 __all__ = ['FUSED_POOLING', 'pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors', 'WeightToWeight',
-           'WeightToBias', 'BiasToWeight', 'BiasToBias', 'SmallAttention', 'fast_sab', 'authors_init', 'DWSLayer',
-           'reference_path', 'authors_pool', 'DWSNet', 'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b', 'fixed_layers',
-           'RowColMax', 'row_col', 'Summary', 'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool',
+           'WeightToBias', 'BiasToWeight', 'BiasToBias', 'SmallAttention', 'fast_sab', 'HiddenWeights', 'authors_init',
+           'DWSLayer', 'reference_path', 'authors_pool', 'DWSNet', 'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b',
+           'fixed_layers', 'RowColMax', 'row_col', 'Summary', 'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool',
            'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer', 'NFNet']
 
 # %% ../nbs/06b_equivariant.ipynb #72663369
@@ -202,6 +202,46 @@ def fast_sab(m: SAB, x: Tensor) -> Tensor:
     o = (qT.mT + a).view(B, h, n, d).transpose(1, 2).reshape(B, n, m.f_out)
     return o + F.relu(m.o(o))
 
+# %% ../nbs/06b_equivariant.ipynb #261736c3
+class HiddenWeights(torch.autograd.Function):
+    """A hidden weight's full output of a DWS layer, (B, C_out, O, I): the channel map `weight`, `bias` of the input
+    `x` (B, C_in, O, I), plus the broadcastable `pieces`, then (`relu`) ReLU; with `pooled` also its max over the
+    input neurons (B, C_out, O) and over the output neurons (B, C_out, I) - what the next layer pools."""
+    @staticmethod
+    def forward(ctx, x, weight, bias, relu: bool, pooled: bool, *pieces):
+        B, Ci, O, I = x.shape
+        out = x.new_empty(B, weight.shape[0], O, I)
+        torch.bmm(weight.expand(B, -1, -1), x.reshape(B, Ci, O * I), out=out.view(B, -1, O * I))
+        bias = bias.view(1, -1, 1, 1)        # onto a piece, not by `baddbmm`, which first copies it to every element
+        for i, p in enumerate(pieces): out.add_(p + bias if i == 0 else p)
+        if not pieces: out.add_(bias)
+        if relu: out.relu_()
+        ctx.set_materialize_grads(False)
+        ctx.relu, ctx.shapes = relu, [p.shape for p in pieces]
+        if not pooled:
+            ctx.save_for_backward(x, weight, out if relu else None)
+            return out, None, None
+        (row, ri), (col, ci) = out.max(3), out.max(2)
+        ctx.save_for_backward(x, weight, out if relu else None, row, ri, col, ci)
+        return out, row, col
+    @staticmethod
+    def backward(ctx, g, g_row, g_col):
+        x, weight, out, *pools = ctx.saved_tensors
+        B, Ci, O, I = x.shape
+        if g is None: g = x.new_zeros(B, weight.shape[0], O, I)
+        elif ctx.relu: g = torch.ops.aten.threshold_backward(g, out, 0)   # a new tensor: ours to scatter into
+        elif pools: g = g.clone()
+        if pools:
+            row, ri, col, ci = pools
+            live = (lambda v: v > 0) if ctx.relu else torch.ones_like
+            if g_row is not None: g.scatter_add_(3, ri.unsqueeze(3), (g_row * live(row)).unsqueeze(3))
+            if g_col is not None: g.scatter_add_(2, ci.unsqueeze(2), (g_col * live(col)).unsqueeze(2))
+        g3 = g.reshape(B, -1, O * I)
+        gx = torch.bmm(weight.t().expand(B, -1, -1), g3).view(x.shape) if ctx.needs_input_grad[0] else None
+        gw = torch.bmm(g3, x.reshape(B, Ci, O * I).mT).sum(0) if ctx.needs_input_grad[1] else None
+        gb = g3.sum((0, 2)) if ctx.needs_input_grad[2] else None
+        return (gx, gw, gb, None, None, *(g.sum_to_size(s) for s in ctx.shapes))
+
 # %% ../nbs/06b_equivariant.ipynb #20b2efb4
 def _pooled(pools: dict, key, x: Tensor, dims: tuple, reduction: str) -> Tensor:
     "`pool(x, dims, reduction)` for the source `key`, computed once per layer (over both dims: from the pool over 2)."
@@ -211,23 +251,15 @@ def _pooled(pools: dict, key, x: Tensor, dims: tuple, reduction: str) -> Tensor:
     return pools[key, dims]
 
 # %% ../nbs/06b_equivariant.ipynb #7b259a35
-def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, owned: set) -> list:
-    """`pm(x) * scale` as a list of broadcastable pieces (authors' layout); a full-size piece it writes itself is
-    added to `owned` (the caller may add onto it in place)."""
+def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, full: dict) -> list:
+    """`pm(x) * scale` as a list of broadcastable pieces (authors' layout). A hidden weight's map onto itself leaves
+    its full-size term to `HiddenWeights`: `full[j]` = (the source in its (B, C, O, I) memory, the map, its factor)."""
     (sk, si), (dk, dj), red = pm.src, pm.dst, pm.reduction
     s = _fold(x, sk, si, pm.L)
     if pm.kind == "kron":
-        a, lin, xn = scale / 4, pm.lin_all, s.permute(0, 3, 2, 1)
-        if xn.is_contiguous():      # the (B, C, out, in) memory the weights come in: one product over it, no copy
-            B, C, O, I = xn.shape
-            w = (lin.weight * a).expand(B, -1, -1)
-            full = torch.baddbmm((lin.bias * a).view(1, -1, 1), w, xn.reshape(B, C, O * I))
-            full = full.view(B, -1, O, I).permute(0, 3, 2, 1)
-        else:
-            B, R, K, C = s.shape
-            full = torch.addmm(lin.bias * a, s.reshape(-1, C), (lin.weight * a).t()).view(B, R, K, -1)
-        owned.add(id(full))
-        return [full, pm.lin_in(_pooled(pools, pm.src, s, (1,), red)).mul(a).unsqueeze(1),
+        a = scale / 4
+        full[dj] = (s.permute(0, 3, 2, 1), pm.lin_all, a)
+        return [pm.lin_in(_pooled(pools, pm.src, s, (1,), red)).mul(a).unsqueeze(1),
                 pm.lin_out(_pooled(pools, pm.src, s, (2,), red)).mul(a).unsqueeze(2),
                 pm.lin_both(_pooled(pools, pm.src, s, (1, 2), red)).mul(a)[:, None, None]]
     if pm.kind == "set":
@@ -242,22 +274,22 @@ def _pair_pieces(pm: PairMap, x: Tensor, pools: dict, scale: float, owned: set) 
     return [_unfold(y, dk, dj, pm.sizes, pm.c_out)]
 
 # %% ../nbs/06b_equivariant.ipynb #298f70a0
-def _add_pieces(parts: list, shape, owned: set) -> Tensor:
-    """Broadcastable pieces -> their sum expanded to `shape`: small ones first, onto an `owned` bigger one in place -
-    unless that one is a view autograd tracks, whose in-place add would cost a clone and a copy of its whole base in
-    the backward pass (`CopySlices`: 24 full-size copies a step of `dws`, 40% of it)."""
-    def mine(t): return id(t) in owned and not (t.requires_grad and t._base is not None)
+def _fewest_pieces(parts: list) -> list:
+    "Broadcastable pieces -> as few as possible: each added onto a bigger one it broadcasts into, smallest first."
     accs = []
     for p in sorted(parts, key=lambda t: t.numel()):
         for i, a in enumerate(accs):
             if torch.broadcast_shapes(a.shape, p.shape) == tuple(p.shape):
-                accs[i] = p.add_(a) if mine(p) else p + a
-                if mine(p): owned.add(id(accs[i]))
+                accs[i] = p + a
                 break
         else: accs.append(p)
-    accs.sort(key=lambda t: t.numel())
-    out = accs.pop()                                     # the biggest: the others are added onto it
-    for a in accs: out = out.add_(a) if mine(out) else out + a
+    return sorted(accs, key=lambda t: t.numel())
+
+def _add_pieces(parts: list, shape) -> Tensor:
+    "Broadcastable pieces -> their sum expanded to `shape` (small ones added to each other first)."
+    accs = _fewest_pieces(parts)
+    out = accs.pop()
+    for a in accs: out = out + a
     return out.expand(tuple(shape))
 
 # %% ../nbs/06b_equivariant.ipynb #332a167b
@@ -284,27 +316,43 @@ class DWSLayer(nn.Module):
         super().__init__()
         if init not in ("authors", "torch"): raise ValueError(f"unknown init {init!r}; valid: authors, torch")
         kw = dict(reduction=reduction, set_layer=set_layer, heads=heads)
-        self.sizes, self.c_out, self.average = tuple(sizes), c_out, average
+        self.sizes, self.c_out, self.average, self.reduction = tuple(sizes), c_out, average, reduction
         self.weight_to_weight = WeightToWeight(sizes, c_in, c_out, **kw)
         self.bias_to_bias = BiasToBias(sizes, c_in, c_out, **kw)
         self.bias_to_weight = BiasToWeight(sizes, c_in, c_out, **kw)
         self.weight_to_bias = WeightToBias(sizes, c_in, c_out, **kw)
         if init == "authors": authors_init(self)
     reference = False        # True: `forward` is `reference_forward` (see `reference_path`)
-    def forward(self, ws: WeightSpace) -> WeightSpace:
-        "The layer with fewer passes over memory (the same numbers as `reference_forward`)."
-        if self.reference: return self.reference_forward(ws)
+    def forward(self, ws: WeightSpace, relu: bool = False, pools: dict | None = None,
+                pooled: dict | None = None) -> WeightSpace:
+        """The layer with fewer passes over memory (the same numbers as `reference_forward`), then ReLU if `relu`.
+        `pools`: max-poolings of `ws` the layer before made (`_pooled`'s keys); `pooled`: a dict that receives
+        those of this layer's output (with `relu` and the max reduction)."""
+        if self.reference:
+            out = self.reference_forward(ws)
+            return out.map(F.relu) if relu else out
         w, b = to_authors(ws)
-        L, pools, owned = len(w), {}, set()
+        L, pools, full = len(w), dict(pools or {}), {}
         scale = 1 / (2 * L) if self.average else 1.0
         pw, pb = [[] for _ in range(L)], [[] for _ in range(L)]
         for blk, x, out in ((self.weight_to_weight, w, pw), (self.bias_to_weight, b, pw),
                             (self.bias_to_bias, b, pb), (self.weight_to_bias, w, pb)):
             for i in range(L):
-                for j in range(L): out[j] += _pair_pieces(blk.maps[f"{i}_{j}"], x[i], pools, scale, owned)
+                for j in range(L): out[j] += _pair_pieces(blk.maps[f"{i}_{j}"], x[i], pools, scale, full)
         B, C = len(ws), self.c_out
-        return from_authors([_add_pieces(p, s, owned) for p, s in zip(pw, _full_shapes(self.sizes, B, C, "w"))],
-                            [_add_pieces(p, s, owned) for p, s in zip(pb, _full_shapes(self.sizes, B, C, "b"))])
+        share = pooled is not None and relu and self.reduction == "max"
+        act = lambda t: F.relu(t) if relu else t
+        ow = []
+        for j, (p, s) in enumerate(zip(pw, _full_shapes(self.sizes, B, C, "w"))):
+            if j not in full:
+                ow.append(act(_add_pieces(p, s)))
+                continue
+            x, lin, a = full[j]
+            out, row, col = HiddenWeights.apply(x.contiguous(), lin.weight * a, lin.bias * a, relu, share,
+                                                *(t.permute(0, 3, 2, 1) for t in _fewest_pieces(p)))
+            if share: pooled[("w", j), (1,)], pooled[("w", j), (2,)] = row.mT, col.mT
+            ow.append(out.permute(0, 3, 2, 1))
+        return from_authors(ow, [act(_add_pieces(p, s)) for p, s in zip(pb, _full_shapes(self.sizes, B, C, "b"))])
     def reference_forward(self, ws: WeightSpace) -> WeightSpace:
         "The layer as the authors compute it: block by block, pair by pair."
         w, b = to_authors(ws)
@@ -327,13 +375,15 @@ def reference_path(model: nn.Module):
         for m, b in zip(layers, before): m.reference = b
 
 # %% ../nbs/06b_equivariant.ipynb #0bb7d412
-def authors_pool(ws: WeightSpace, reduction: str = "max") -> Tensor:
+def authors_pool(ws: WeightSpace, reduction: str = "max", pools: dict | None = None) -> Tensor:
     """The authors' invariant pooling (`InvariantLayer`), in their order: hidden weights pooled over both neuron sets,
     W_0 and the last weight over their hidden neurons (keeping the input / output neurons), hidden biases pooled,
-    the last bias whole: (B, C * (L - 2 + d_0 + 2 d_L + L - 1))."""
-    w, b = ws.weights, ws.biases
+    the last bias whole: (B, C * (L - 2 + d_0 + 2 d_L + L - 1)). `pools`: a hidden weight's pooling over its input
+    neurons, already made (`DWSLayer`'s `pooled`)."""
+    w, b, pools = ws.weights, ws.biases, pools or {}
     flat = lambda t: t.transpose(1, 2).flatten(1)                  # (B, C, n) -> (B, n C), neuron-major like theirs
-    parts = [pool(x, (2, 3), reduction) for x in w[1:-1]]
+    hidden = lambda i, x: pool(pools[("w", i), (1,)], (1,), reduction) if (("w", i), (1,)) in pools else pool(x, (2, 3), reduction)
+    parts = [hidden(i, x) for i, x in enumerate(w) if 0 < i < len(w) - 1]
     parts += [flat(pool(w[0], (2,), reduction)), flat(pool(w[-1], (3,), reduction))]
     parts += [pool(x, (2,), reduction) for x in b[:-1]] + [flat(b[-1])]
     return torch.cat(parts, -1)
@@ -357,6 +407,13 @@ class DWSNet(WSModel):
         return WeightSpace(w, [m(t) for m, t in zip(bns[len(ws.weights):], ws.biases)])
     def features(self, ws):
         if ws.channels != 1: raise ValueError(f"DWSNet reads plain weights (1 channel), got {ws.channels} channels")
+        if self.bns is None and not (self.training and self.dropout):
+            pools = {}       # each layer applies the ReLU and hands its max-poolings to the next (`HiddenWeights`)
+            for layer in self.layers:
+                pooled = {}
+                ws = layer(ws, relu=True, pools=pools, pooled=pooled)
+                pools = pooled
+            return authors_pool(ws, self.reduction, pools)
         for i, layer in enumerate(self.layers):
             if i: ws = self._act(self._bn(ws, self.bns[i - 1]) if self.bns is not None else ws)
             ws = layer(ws)
