@@ -203,3 +203,13 @@ def test_dws_fast_path_is_the_reference(kw):
     torch.testing.assert_close(fast[0], ref[0], rtol=1e-10, atol=1e-12)
     assert all(g is not None for g in ref[1])
     for a, b in zip(fast[1], ref[1]): torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
+
+def test_attention_kernel_builds_where_a_compiler_is():
+    "Where g++ is, wsbook's compiled attention kernel builds and matches torch's attention (so `dws` is not silently slow)."
+    import shutil
+    from wsbook.kernels import kernel, SetAttention
+    if shutil.which("g++") is None: pytest.skip("no C++ compiler here")
+    assert kernel() is not None, "the kernel did not build on a machine with g++ (see the line printed above)"
+    q, k, v = (torch.randn(32, 2, 50, dtype=torch.float64, requires_grad=True) for _ in range(3))
+    want = torch.softmax(0.5 * q.permute(2, 0, 1) @ k.permute(2, 1, 0), -1) @ v.permute(2, 0, 1)
+    torch.testing.assert_close(SetAttention.apply(q, k, v, 0.5), want.permute(1, 2, 0))

@@ -15,13 +15,14 @@ from torch import Tensor, nn
 from .weights import WeightSpace
 from .names import unknown_name
 from .nets import WSModel, mlp_head, attention, fast_dropout
+from .kernels import kernel, SetAttention
 
 # %% auto #0
-__all__ = ['FUSED_POOLING', 'pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors', 'WeightToWeight',
-           'WeightToBias', 'BiasToWeight', 'BiasToBias', 'SmallAttention', 'fast_sab', 'HiddenWeights', 'authors_init',
-           'DWSLayer', 'reference_path', 'authors_pool', 'DWSNet', 'w_to_set', 'set_to_w', 'b_to_set', 'set_to_b',
-           'fixed_layers', 'RowColMax', 'row_col', 'Summary', 'EquivariantMap', 'WsbookDWSLayer', 'invariant_pool',
-           'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer', 'NFNet']
+__all__ = ['KERNEL_MAX_D', 'FUSED_POOLING', 'pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors',
+           'WeightToWeight', 'WeightToBias', 'BiasToWeight', 'BiasToBias', 'SmallAttention', 'fast_sab',
+           'HiddenWeights', 'authors_init', 'DWSLayer', 'reference_path', 'authors_pool', 'DWSNet', 'w_to_set',
+           'set_to_w', 'b_to_set', 'set_to_b', 'fixed_layers', 'RowColMax', 'row_col', 'Summary', 'EquivariantMap',
+           'WsbookDWSLayer', 'invariant_pool', 'invariant_pool_dim', 'WsbookDWSNet', 'NPLayer', 'NFNet']
 
 # %% ../nbs/06b_equivariant.ipynb #72663369
 def pool(x: Tensor, dims: Sequence[int], reduction: str = "max") -> Tensor:
@@ -191,11 +192,20 @@ class SmallAttention(torch.autograd.Function):
         return torch.bmm(kT, ds.mT), torch.bmm(qT, ds), torch.bmm(doT, p)
 
 # %% ../nbs/06b_equivariant.ipynb #7f37e442
+KERNEL_MAX_D = 4     # features per head up to which the compiled kernel beats bmm-softmax-bmm (measured: 09g_bench)
+
 def fast_sab(m: SAB, x: Tensor) -> Tensor:
-    "`m(x)` through `SmallAttention` on a CPU (the same numbers); elsewhere `m(x)` (the device's fused attention)."
+    """`m(x)` on a CPU through the compiled `SetAttention` (heads of at most `KERNEL_MAX_D` features, float32 / 64)
+    or `SmallAttention` - the same numbers; elsewhere `m(x)` (the device's fused attention)."""
     if x.device.type != "cpu": return m(x)
     B, n, _ = x.shape
     h, d = m.heads, m.f_out // m.heads
+    if d <= KERNEL_MAX_D and n <= 64 and x.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None:
+        qkv = m.qkv(x).view(B, n, 3, h, d).permute(2, 1, 4, 0, 3).reshape(3, n, d, B * h)   # sets last: (3, n, d, B h)
+        q, k, v = qkv.unbind(0)
+        a = SetAttention.apply(q, k, v, 1 / math.sqrt(m.f_out))
+        o = (q + a).view(n, d, B, h).permute(2, 0, 3, 1).reshape(B, n, m.f_out)
+        return o + F.relu(m.o(o))
     qkv = m.qkv(x).view(B, n, 3, h, d).permute(2, 0, 3, 4, 1).contiguous()     # (3, B, h, d, n)
     qT, kT, vT = qkv.view(3, B * h, d, n).unbind(0)
     a = SmallAttention.apply(qT * (1 / math.sqrt(m.f_out)), kT, vT)           # (B h, n, d)
