@@ -210,6 +210,7 @@ def test_attention_kernel_builds_where_a_compiler_is():
     from wsbook.kernels import kernel, SetAttention
     if shutil.which("g++") is None: pytest.skip("no C++ compiler here")
     assert kernel() is not None, "the kernel did not build on a machine with g++ (see the line printed above)"
-    q, k, v = (torch.randn(32, 2, 50, dtype=torch.float64, requires_grad=True) for _ in range(3))
-    want = torch.softmax(0.5 * q.permute(2, 0, 1) @ k.permute(2, 1, 0), -1) @ v.permute(2, 0, 1)
-    torch.testing.assert_close(SetAttention.apply(q, k, v, 0.5), want.permute(1, 2, 0))
+    qkv = torch.randn(7, 32, 3 * 8 * 2, dtype=torch.float64, requires_grad=True)
+    q, k, v = qkv.view(7, 32, 3, 8, 2).permute(2, 0, 3, 1, 4).unbind(0)
+    want = (q + torch.softmax(0.5 * q @ k.mT, -1) @ v).transpose(1, 2).reshape(7, 32, 16)
+    torch.testing.assert_close(SetAttention.apply(qkv, 8, 0.5), want)

@@ -201,10 +201,7 @@ def fast_sab(m: SAB, x: Tensor) -> Tensor:
     B, n, _ = x.shape
     h, d = m.heads, m.f_out // m.heads
     if d <= KERNEL_MAX_D and n <= 64 and x.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None:
-        qkv = m.qkv(x).view(B, n, 3, h, d).permute(2, 1, 4, 0, 3).reshape(3, n, d, B * h)   # sets last: (3, n, d, B h)
-        q, k, v = qkv.unbind(0)
-        a = SetAttention.apply(q, k, v, 1 / math.sqrt(m.f_out))
-        o = (q + a).view(n, d, B, h).permute(2, 0, 3, 1).reshape(B, n, m.f_out)
+        o = SetAttention.apply(m.qkv(x), h, 1 / math.sqrt(m.f_out))                      # q + attention, (B, n, h d)
         return o + F.relu(m.o(o))
     qkv = m.qkv(x).view(B, n, 3, h, d).permute(2, 0, 3, 4, 1).contiguous()     # (3, B, h, d, n)
     qT, kT, vT = qkv.view(3, B * h, d, n).unbind(0)

@@ -23,14 +23,13 @@ SOURCE = r"""
 #include <ATen/Parallel.h>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <vector>
 #include <limits>
+#include <vector>
 
-constexpr int NMAX = 64;     // the largest set: the attention's scores for one query stay in registers / L1
+constexpr int NMAX = 64;     // the largest set: one query's scores stay in registers / L1
 
-// exp on (-inf, 0], the only range softmax needs after its max is taken off: Cephes' expf polynomial for floats
-// (about 1 ulp), libm's exp for doubles. Written so that a loop over lanes vectorises without a libm call.
+// exp on (-inf, 0], the only range softmax needs once its row maximum is taken off: Cephes' expf polynomial for
+// floats (about 1 ulp), libm's exp for doubles. Inlined so that a loop over lanes vectorises without a call.
 static inline float lane_exp(float x) {
     x = x < -87.f ? -87.f : x;
     float n = std::floor(x * 1.44269504088896341f + 0.5f);
@@ -48,25 +47,39 @@ static inline float lane_exp(float x) {
 }
 static inline double lane_exp(double x) { return std::exp(x); }
 
-// One block of W (set, head) groups at a time, lanes across groups: every sum and max over keys is a vertical
-// vector operation and the n x n scores stay in L1. Tensors are (n, d, G); lse is (n, G).
+// The layout: qkv (B, n, 3, h, d) as the SAB's linear map writes it; out and its gradient (B, n, h, d). A group
+// g = b h + head is one set of one head; a block of W groups is copied into lane-major buffers (lanes across groups),
+// so every sum and max over keys is a vertical vector operation; lse (log-sum-exp of each query) is (n, G).
+struct Shape {
+    int64_t G;
+    int n, h, d;
+    int64_t in_offset(int64_t g) const { return (g / h) * (int64_t)n * 3 * h * d + (g % h) * d; }   // q of group g
+    int64_t out_offset(int64_t g) const { return (g / h) * (int64_t)n * h * d + (g % h) * d; }
+    int64_t in_row() const { return 3 * (int64_t)h * d; }        // from element i to i + 1
+    int64_t out_row() const { return (int64_t)h * d; }
+};
+
 template <typename T, int W>
-static void forward_blocks(const T* q, const T* k, const T* v, T* o, T* lse, int64_t G, int n, int d, T scale,
-                           int64_t b0, int64_t b1) {
+static void gather(const T* src, const int64_t* off, int64_t row, int n, int d, int w, T scale, T* dst) {
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < d; c++)
+            for (int x = 0; x < W; x++) dst[(i * d + c) * W + x] = x < w ? src[off[x] + i * row + c] * scale : 0;
+}
+
+template <typename T, int W>
+static void forward_blocks(const T* qkv, T* out, T* lse, Shape S, T scale, int64_t b0, int64_t b1) {
+    const int n = S.n, d = S.d, hd = S.h * d;
     std::vector<T> buf((size_t)W * 3 * n * d);
     T *__restrict__ qb = buf.data(), *__restrict__ kb = qb + W * n * d, *__restrict__ vb = kb + W * n * d;
     alignas(64) T s[NMAX * W], m[W], l[W], acc[W];
+    int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
-        const int64_t g = b * W;
-        const int w = (int)std::min<int64_t>(W, G - g);
-        for (int r = 0; r < n * d; r++) {
-            for (int x = 0; x < W; x++) {
-                const bool in = x < w;
-                qb[r * W + x] = in ? q[r * G + g + x] * scale : 0;
-                kb[r * W + x] = in ? k[r * G + g + x] : 0;
-                vb[r * W + x] = in ? v[r * G + g + x] : 0;
-            }
-        }
+        const int64_t g0 = b * W;
+        const int w = (int)std::min<int64_t>(W, S.G - g0);
+        for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
+        gather<T, W>(qkv, off, S.in_row(), n, d, w, scale, qb);
+        gather<T, W>(qkv + hd, off, S.in_row(), n, d, w, T(1), kb);
+        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, d, w, T(1), vb);
         for (int i = 0; i < n; i++) {
             for (int x = 0; x < W; x++) m[x] = std::numeric_limits<T>::lowest();
             for (int j = 0; j < n; j++) {
@@ -93,43 +106,41 @@ static void forward_blocks(const T* q, const T* k, const T* v, T* o, T* lse, int
 #pragma omp simd
                     for (int x = 0; x < W; x++) acc[x] += sj[x] * vj[x];
                 }
-                T* oi = o + (int64_t)(i * d + c) * G + g;
-                for (int x = 0; x < w; x++) oi[x] = acc[x] / l[x];
+                const T* qi = qb + (i * d + c) * W;
+                for (int x = 0; x < w; x++) out[oo[x] + i * S.out_row() + c] = qi[x] / scale + acc[x] / l[x];   // q + attention
             }
-            for (int x = 0; x < w; x++) lse[(int64_t)i * G + g + x] = m[x] + std::log(l[x]);
+            for (int x = 0; x < w; x++) lse[(int64_t)i * S.G + g0 + x] = m[x] + std::log(l[x]);
         }
     }
 }
 
 template <typename T, int W>
-static void backward_blocks(const T* q, const T* k, const T* v, const T* o, const T* lse, const T* dout, T* dq, T* dk,
-                            T* dv, int64_t G, int n, int d, T scale, int64_t b0, int64_t b1) {
-    std::vector<T> buf((size_t)W * 6 * n * d);
+static void backward_blocks(const T* qkv, const T* out, const T* lse, const T* dout, T* dqkv, Shape S, T scale,
+                            int64_t b0, int64_t b1) {
+    const int n = S.n, d = S.d, hd = S.h * d;
+    std::vector<T> buf((size_t)W * 7 * n * d);
     T *__restrict__ qb = buf.data(), *__restrict__ kb = qb + W * n * d, *__restrict__ vb = kb + W * n * d;
-    T *__restrict__ db = vb + W * n * d, *__restrict__ dkb = db + W * n * d, *__restrict__ dvb = dkb + W * n * d;
+    T *__restrict__ db = vb + W * n * d, *__restrict__ ob = db + W * n * d, *__restrict__ dkb = ob + W * n * d;
+    T *__restrict__ dvb = dkb + W * n * d;
     alignas(64) T p[NMAX * W], ds[NMAX * W], D[W], acc[W], L[W];
+    int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
-        const int64_t g = b * W;
-        const int w = (int)std::min<int64_t>(W, G - g);
-        for (int r = 0; r < n * d; r++) {
-            for (int x = 0; x < W; x++) {
-                const bool in = x < w;
-                qb[r * W + x] = in ? q[r * G + g + x] * scale : 0;
-                kb[r * W + x] = in ? k[r * G + g + x] : 0;
-                vb[r * W + x] = in ? v[r * G + g + x] : 0;
-                db[r * W + x] = in ? dout[r * G + g + x] : 0;
-                dkb[r * W + x] = 0;
-                dvb[r * W + x] = 0;
-            }
-        }
+        const int64_t g0 = b * W;
+        const int w = (int)std::min<int64_t>(W, S.G - g0);
+        for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
+        gather<T, W>(qkv, off, S.in_row(), n, d, w, scale, qb);
+        gather<T, W>(qkv + hd, off, S.in_row(), n, d, w, T(1), kb);
+        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, d, w, T(1), vb);
+        gather<T, W>(dout, oo, S.out_row(), n, d, w, T(1), db);
+        gather<T, W>(out, oo, S.out_row(), n, d, w, T(1), ob);
+        for (int r = 0; r < n * d * W; r++) { dkb[r] = 0; dvb[r] = 0; }
         for (int i = 0; i < n; i++) {
-            const T* li = lse + (int64_t)i * G + g;
-            for (int x = 0; x < W; x++) D[x] = 0;
-            for (int c = 0; c < d; c++) {
-                const T *di = db + (i * d + c) * W, *oi = o + (int64_t)(i * d + c) * G + g;
-                for (int x = 0; x < w; x++) D[x] += di[x] * oi[x];
+            for (int x = 0; x < W; x++) { D[x] = 0; L[x] = x < w ? lse[(int64_t)i * S.G + g0 + x] : 0; }
+            for (int c = 0; c < d; c++) {      // rowsum(dP * P) = dO . (out - q): the attention part of the output
+                const T *di = db + (i * d + c) * W, *oi = ob + (i * d + c) * W, *qi = qb + (i * d + c) * W;
+#pragma omp simd
+                for (int x = 0; x < W; x++) D[x] += di[x] * (oi[x] - qi[x] / scale);
             }
-            for (int x = 0; x < W; x++) L[x] = x < w ? li[x] : 0;
             for (int j = 0; j < n; j++) {
                 T *pj = p + j * W, *dsj = ds + j * W;
                 for (int x = 0; x < W; x++) { pj[x] = 0; dsj[x] = 0; }
@@ -155,52 +166,53 @@ static void backward_blocks(const T* q, const T* k, const T* v, const T* o, cons
                         dvj[x] += pj[x] * di[x];
                     }
                 }
-                T* dqi = dq + (int64_t)(i * d + c) * G + g;
-                for (int x = 0; x < w; x++) dqi[x] = acc[x] * scale;
+                T* dq = dqkv + i * S.in_row() + c;
+                for (int x = 0; x < w; x++) dq[off[x]] = di[x] + acc[x] * scale;       // the residual's and the attention's
             }
         }
-        for (int r = 0; r < n * d; r++)
-            for (int x = 0; x < w; x++) { dk[r * G + g + x] = dkb[r * W + x]; dv[r * G + g + x] = dvb[r * W + x]; }
+        for (int j = 0; j < n; j++)
+            for (int c = 0; c < d; c++) {
+                T *dk = dqkv + hd + j * S.in_row() + c, *dv = dqkv + 2 * hd + j * S.in_row() + c;
+                for (int x = 0; x < w; x++) { dk[off[x]] = dkb[(j * d + c) * W + x]; dv[off[x]] = dvb[(j * d + c) * W + x]; }
+            }
     }
 }
 
-static void check(const at::Tensor& t, const at::Tensor& like, const char* name) {
-    TORCH_CHECK(t.device().is_cpu() && t.is_contiguous() && t.dim() == like.dim() && t.scalar_type() == like.scalar_type(),
-                "small_attention: ", name, " must be a contiguous CPU tensor shaped like q");
+static Shape shape_of(const at::Tensor& qkv, int64_t heads) {
+    TORCH_CHECK(qkv.device().is_cpu() && qkv.is_contiguous() && qkv.dim() == 3 && qkv.size(2) % (3 * heads) == 0,
+                "set attention: qkv must be a contiguous CPU tensor (B, n, 3 h d), got ", qkv.sizes());
+    TORCH_CHECK(qkv.size(1) <= NMAX, "set attention: sets of at most ", NMAX, " elements, got ", qkv.size(1));
+    return Shape{qkv.size(0) * heads, (int)qkv.size(1), (int)heads, (int)(qkv.size(2) / (3 * heads))};
 }
 
-std::vector<at::Tensor> forward(at::Tensor q, at::Tensor k, at::Tensor v, double scale) {
-    check(q, q, "q"); check(k, q, "k"); check(v, q, "v");
-    const int n = q.size(0), d = q.size(1);
-    const int64_t G = q.size(2);
-    TORCH_CHECK(n <= NMAX, "small_attention: sets of at most ", NMAX, " elements, got ", n);
-    auto o = at::empty_like(q), lse = at::empty({n, G}, q.options());
-    AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "small_attention_forward", [&] {
+// q + softmax(scale q k^T) v of every set and head: qkv (B, n, 3 h d) -> (out (B, n, h d), lse (n, B h))
+std::vector<at::Tensor> forward(at::Tensor qkv, int64_t heads, double scale) {
+    const Shape S = shape_of(qkv, heads);
+    auto out = at::empty({qkv.size(0), S.n, S.h * S.d}, qkv.options());
+    auto lse = at::empty({S.n, S.G}, qkv.options());
+    AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "set_attention_forward", [&] {
         constexpr int W = 64 / sizeof(scalar_t);
-        at::parallel_for(0, (G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
-            forward_blocks<scalar_t, W>(q.data_ptr<scalar_t>(), k.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(),
-                                        o.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(), G, n, d, (scalar_t)scale, b0, b1);
+        at::parallel_for(0, (S.G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
+            forward_blocks<scalar_t, W>(qkv.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(),
+                                        S, (scalar_t)scale, b0, b1);
         });
     });
-    return {o, lse};
+    return {out, lse};
 }
 
-std::vector<at::Tensor> backward(at::Tensor q, at::Tensor k, at::Tensor v, at::Tensor o, at::Tensor lse,
-                                 at::Tensor dout, double scale) {
-    check(dout, q, "dout");
-    const int n = q.size(0), d = q.size(1);
-    const int64_t G = q.size(2);
-    auto dq = at::empty_like(q), dk = at::empty_like(k), dv = at::empty_like(v);
-    AT_DISPATCH_FLOATING_TYPES(q.scalar_type(), "small_attention_backward", [&] {
+at::Tensor backward(at::Tensor qkv, at::Tensor out, at::Tensor lse, at::Tensor dout, int64_t heads, double scale) {
+    const Shape S = shape_of(qkv, heads);
+    TORCH_CHECK(dout.is_contiguous() && dout.sizes() == out.sizes() && dout.scalar_type() == qkv.scalar_type(),
+                "set attention: the output's gradient must be contiguous and shaped like the output");
+    auto dqkv = at::empty_like(qkv);
+    AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "set_attention_backward", [&] {
         constexpr int W = 64 / sizeof(scalar_t);
-        at::parallel_for(0, (G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
-            backward_blocks<scalar_t, W>(q.data_ptr<scalar_t>(), k.data_ptr<scalar_t>(), v.data_ptr<scalar_t>(),
-                                         o.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(), dout.data_ptr<scalar_t>(),
-                                         dq.data_ptr<scalar_t>(), dk.data_ptr<scalar_t>(), dv.data_ptr<scalar_t>(),
-                                         G, n, d, (scalar_t)scale, b0, b1);
+        at::parallel_for(0, (S.G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
+            backward_blocks<scalar_t, W>(qkv.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(),
+                                         dout.data_ptr<scalar_t>(), dqkv.data_ptr<scalar_t>(), S, (scalar_t)scale, b0, b1);
         });
     });
-    return {dq, dk, dv};
+    return dqkv;
 }
 """
 
@@ -248,15 +260,16 @@ def kernel(quiet: bool = False):
 
 # %% ../nbs/00d_kernels.ipynb #44f1bac8
 class SetAttention(torch.autograd.Function):
-    "softmax(scale q k^T) v for q, k, v (n, d, G): G independent sets of n elements with d features each -> (n, d, G)."
+    """A set-attention block's attention with its residual, `q + softmax(scale q k^T) v`, of every set and head,
+    read straight from the block's q, k, v projection `qkv` (B, n, 3 h d) -> (B, n, h d)."""
     @staticmethod
-    def forward(ctx, q: Tensor, k: Tensor, v: Tensor, scale: float):
-        q, k, v = q.contiguous(), k.contiguous(), v.contiguous()
-        o, lse = kernel().forward(q, k, v, scale)
-        ctx.scale = scale
-        ctx.save_for_backward(q, k, v, o, lse)
-        return o
+    def forward(ctx, qkv: Tensor, heads: int, scale: float):
+        qkv = qkv.contiguous()
+        out, lse = kernel().forward(qkv, heads, scale)
+        ctx.heads, ctx.scale = heads, scale
+        ctx.save_for_backward(qkv, out, lse)
+        return out
     @staticmethod
-    def backward(ctx, do: Tensor):
-        q, k, v, o, lse = ctx.saved_tensors
-        return (*kernel().backward(q, k, v, o, lse, do.contiguous(), ctx.scale), None)
+    def backward(ctx, g: Tensor):
+        qkv, out, lse = ctx.saved_tensors
+        return kernel().backward(qkv, out, lse, g.contiguous(), ctx.heads, ctx.scale), None, None
