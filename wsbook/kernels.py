@@ -24,9 +24,11 @@ SOURCE = r"""
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 constexpr int NMAX = 64;     // the largest set: one query's scores stay in registers / L1
+constexpr int DMAX = 4;      // the widest head the kernel is built for (compiled once per width)
 
 // exp on (-inf, 0], the only range softmax needs once its row maximum is taken off: Cephes' expf polynomial for
 // floats (about 1 ulp), libm's exp for doubles. Inlined so that a loop over lanes vectorises without a call.
@@ -66,115 +68,114 @@ static void gather(const T* src, const int64_t* off, int64_t row, int n, int d, 
             for (int x = 0; x < W; x++) dst[(i * d + c) * W + x] = x < w ? src[off[x] + i * row + c] * scale : 0;
 }
 
-template <typename T, int W>
+template <typename T, int W, int D>
 static void forward_blocks(const T* qkv, T* out, T* lse, Shape S, T scale, int64_t b0, int64_t b1) {
-    const int n = S.n, d = S.d, hd = S.h * d;
-    std::vector<T> buf((size_t)W * 3 * n * d);
-    T *__restrict__ qb = buf.data(), *__restrict__ kb = qb + W * n * d, *__restrict__ vb = kb + W * n * d;
-    alignas(64) T s[NMAX * W], m[W], l[W], acc[W];
+    const int n = S.n, hd = S.h * D;
+    alignas(64) T qb[NMAX * D * W], kb[NMAX * D * W], vb[NMAX * D * W], s[NMAX * W];
     int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
         const int64_t g0 = b * W;
         const int w = (int)std::min<int64_t>(W, S.G - g0);
         for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
-        gather<T, W>(qkv, off, S.in_row(), n, d, w, scale, qb);
-        gather<T, W>(qkv + hd, off, S.in_row(), n, d, w, T(1), kb);
-        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, d, w, T(1), vb);
+        gather<T, W>(qkv, off, S.in_row(), n, D, w, scale, qb);
+        gather<T, W>(qkv + hd, off, S.in_row(), n, D, w, T(1), kb);
+        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, D, w, T(1), vb);
         for (int i = 0; i < n; i++) {
+            const T* qi = qb + i * D * W;
+            T m[W], l[W], acc[D][W];
             for (int x = 0; x < W; x++) m[x] = std::numeric_limits<T>::lowest();
-            for (int j = 0; j < n; j++) {
-                T* sj = s + j * W;
-                for (int x = 0; x < W; x++) sj[x] = 0;
-                for (int c = 0; c < d; c++) {
-                    const T *qi = qb + (i * d + c) * W, *kj = kb + (j * d + c) * W;
+            for (int j = 0; j < n; j++) {        // scores of query i, and their maximum
+                const T* kj = kb + j * D * W;
 #pragma omp simd
-                    for (int x = 0; x < W; x++) sj[x] += qi[x] * kj[x];
+                for (int x = 0; x < W; x++) {
+                    T a = 0;
+                    for (int c = 0; c < D; c++) a += qi[c * W + x] * kj[c * W + x];
+                    s[j * W + x] = a;
+                    m[x] = a > m[x] ? a : m[x];
                 }
-#pragma omp simd
-                for (int x = 0; x < W; x++) m[x] = sj[x] > m[x] ? sj[x] : m[x];
             }
-            for (int x = 0; x < W; x++) l[x] = 0;
-            for (int j = 0; j < n; j++) {
-                T* sj = s + j * W;
+            for (int x = 0; x < W; x++) { l[x] = 0; for (int c = 0; c < D; c++) acc[c][x] = 0; }
+            for (int j = 0; j < n; j++) {        // probabilities, their sum, and the weighted values at once
+                const T* vj = vb + j * D * W;
 #pragma omp simd
-                for (int x = 0; x < W; x++) { sj[x] = lane_exp(sj[x] - m[x]); l[x] += sj[x]; }
-            }
-            for (int c = 0; c < d; c++) {
-                for (int x = 0; x < W; x++) acc[x] = 0;
-                for (int j = 0; j < n; j++) {
-                    const T *sj = s + j * W, *vj = vb + (j * d + c) * W;
-#pragma omp simd
-                    for (int x = 0; x < W; x++) acc[x] += sj[x] * vj[x];
+                for (int x = 0; x < W; x++) {
+                    const T p = lane_exp(s[j * W + x] - m[x]);
+                    l[x] += p;
+                    for (int c = 0; c < D; c++) acc[c][x] += p * vj[c * W + x];
                 }
-                const T* qi = qb + (i * d + c) * W;
-                for (int x = 0; x < w; x++) out[oo[x] + i * S.out_row() + c] = qi[x] / scale + acc[x] / l[x];   // q + attention
             }
+            for (int c = 0; c < D; c++)
+                for (int x = 0; x < w; x++) out[oo[x] + i * S.out_row() + c] = qi[c * W + x] / scale + acc[c][x] / l[x];
             for (int x = 0; x < w; x++) lse[(int64_t)i * S.G + g0 + x] = m[x] + std::log(l[x]);
         }
     }
 }
 
-template <typename T, int W>
+template <typename T, int W, int D>
 static void backward_blocks(const T* qkv, const T* out, const T* lse, const T* dout, T* dqkv, Shape S, T scale,
                             int64_t b0, int64_t b1) {
-    const int n = S.n, d = S.d, hd = S.h * d;
-    std::vector<T> buf((size_t)W * 7 * n * d);
-    T *__restrict__ qb = buf.data(), *__restrict__ kb = qb + W * n * d, *__restrict__ vb = kb + W * n * d;
-    T *__restrict__ db = vb + W * n * d, *__restrict__ ob = db + W * n * d, *__restrict__ dkb = ob + W * n * d;
-    T *__restrict__ dvb = dkb + W * n * d;
-    alignas(64) T p[NMAX * W], ds[NMAX * W], D[W], acc[W], L[W];
+    const int n = S.n, hd = S.h * D;
+    alignas(64) T qb[NMAX * D * W], kb[NMAX * D * W], vb[NMAX * D * W], db[NMAX * D * W], ob[NMAX * D * W];
+    alignas(64) T dqb[NMAX * D * W], L[NMAX * W], Dr[NMAX * W];
     int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
         const int64_t g0 = b * W;
         const int w = (int)std::min<int64_t>(W, S.G - g0);
         for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
-        gather<T, W>(qkv, off, S.in_row(), n, d, w, scale, qb);
-        gather<T, W>(qkv + hd, off, S.in_row(), n, d, w, T(1), kb);
-        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, d, w, T(1), vb);
-        gather<T, W>(dout, oo, S.out_row(), n, d, w, T(1), db);
-        gather<T, W>(out, oo, S.out_row(), n, d, w, T(1), ob);
-        for (int r = 0; r < n * d * W; r++) { dkb[r] = 0; dvb[r] = 0; }
-        for (int i = 0; i < n; i++) {
-            for (int x = 0; x < W; x++) { D[x] = 0; L[x] = x < w ? lse[(int64_t)i * S.G + g0 + x] : 0; }
-            for (int c = 0; c < d; c++) {      // rowsum(dP * P) = dO . (out - q): the attention part of the output
-                const T *di = db + (i * d + c) * W, *oi = ob + (i * d + c) * W, *qi = qb + (i * d + c) * W;
+        gather<T, W>(qkv, off, S.in_row(), n, D, w, scale, qb);
+        gather<T, W>(qkv + hd, off, S.in_row(), n, D, w, T(1), kb);
+        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, D, w, T(1), vb);
+        gather<T, W>(dout, oo, S.out_row(), n, D, w, T(1), db);
+        gather<T, W>(out, oo, S.out_row(), n, D, w, T(1), ob);
+        for (int i = 0; i < n; i++)
 #pragma omp simd
-                for (int x = 0; x < W; x++) D[x] += di[x] * (oi[x] - qi[x] / scale);
+            for (int x = 0; x < W; x++) {        // rowsum(dP * P) = dO . (out - q), the attention part of the output
+                T a = 0;
+                for (int c = 0; c < D; c++) a += db[(i * D + c) * W + x] * (ob[(i * D + c) * W + x] - qb[(i * D + c) * W + x] / scale);
+                Dr[i * W + x] = a;
+                L[i * W + x] = x < w ? lse[(int64_t)i * S.G + g0 + x] : 0;
             }
-            for (int j = 0; j < n; j++) {
-                T *pj = p + j * W, *dsj = ds + j * W;
-                for (int x = 0; x < W; x++) { pj[x] = 0; dsj[x] = 0; }
-                for (int c = 0; c < d; c++) {
-                    const T *qi = qb + (i * d + c) * W, *kj = kb + (j * d + c) * W;
-                    const T *di = db + (i * d + c) * W, *vj = vb + (j * d + c) * W;
+        for (int r = 0; r < n * D * W; r++) dqb[r] = 0;
+        for (int j = 0; j < n; j++) {            // key j: its gradients gather over the queries in registers
+            const T* kj = kb + j * D * W;
+            const T* vj = vb + j * D * W;
+            T dk[D][W], dv[D][W];
+            for (int c = 0; c < D; c++) for (int x = 0; x < W; x++) { dk[c][x] = 0; dv[c][x] = 0; }
+            for (int i = 0; i < n; i++) {
+                const T *qi = qb + i * D * W, *di = db + i * D * W;
+                T* dqi = dqb + i * D * W;
 #pragma omp simd
-                    for (int x = 0; x < W; x++) { pj[x] += qi[x] * kj[x]; dsj[x] += di[x] * vj[x]; }
-                }
-#pragma omp simd
-                for (int x = 0; x < W; x++) { pj[x] = lane_exp(pj[x] - L[x]); dsj[x] = pj[x] * (dsj[x] - D[x]); }
-            }
-            for (int c = 0; c < d; c++) {
-                const T *qi = qb + (i * d + c) * W, *di = db + (i * d + c) * W;
-                for (int x = 0; x < W; x++) acc[x] = 0;
-                for (int j = 0; j < n; j++) {
-                    const T *pj = p + j * W, *dsj = ds + j * W, *kj = kb + (j * d + c) * W;
-                    T *dkj = dkb + (j * d + c) * W, *dvj = dvb + (j * d + c) * W;
-#pragma omp simd
-                    for (int x = 0; x < W; x++) {
-                        acc[x] += dsj[x] * kj[x];
-                        dkj[x] += dsj[x] * qi[x];
-                        dvj[x] += pj[x] * di[x];
+                for (int x = 0; x < W; x++) {
+                    T sc = 0, dp = 0;
+                    for (int c = 0; c < D; c++) { sc += qi[c * W + x] * kj[c * W + x]; dp += di[c * W + x] * vj[c * W + x]; }
+                    const T p = lane_exp(sc - L[i * W + x]);
+                    const T ds = p * (dp - Dr[i * W + x]);
+                    for (int c = 0; c < D; c++) {
+                        dk[c][x] += ds * qi[c * W + x];
+                        dv[c][x] += p * di[c * W + x];
+                        dqi[c * W + x] += ds * kj[c * W + x];
                     }
                 }
-                T* dq = dqkv + i * S.in_row() + c;
-                for (int x = 0; x < w; x++) dq[off[x]] = di[x] + acc[x] * scale;       // the residual's and the attention's
+            }
+            for (int c = 0; c < D; c++) {
+                T *dkp = dqkv + hd + j * S.in_row() + c, *dvp = dqkv + 2 * hd + j * S.in_row() + c;
+                for (int x = 0; x < w; x++) { dkp[off[x]] = dk[c][x]; dvp[off[x]] = dv[c][x]; }
             }
         }
-        for (int j = 0; j < n; j++)
-            for (int c = 0; c < d; c++) {
-                T *dk = dqkv + hd + j * S.in_row() + c, *dv = dqkv + 2 * hd + j * S.in_row() + c;
-                for (int x = 0; x < w; x++) { dk[off[x]] = dkb[(j * d + c) * W + x]; dv[off[x]] = dvb[(j * d + c) * W + x]; }
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < D; c++) {
+                T* dq = dqkv + i * S.in_row() + c;
+                for (int x = 0; x < w; x++) dq[off[x]] = db[(i * D + c) * W + x] + dqb[(i * D + c) * W + x] * scale;
             }
+    }
+}
+
+template <typename F> static void with_width(int d, F run) {     // a head's width as a compile-time constant
+    switch (d) {
+        case 1: run(std::integral_constant<int, 1>{}); break;
+        case 2: run(std::integral_constant<int, 2>{}); break;
+        case 3: run(std::integral_constant<int, 3>{}); break;
+        default: run(std::integral_constant<int, 4>{}); break;
     }
 }
 
@@ -182,7 +183,9 @@ static Shape shape_of(const at::Tensor& qkv, int64_t heads) {
     TORCH_CHECK(qkv.device().is_cpu() && qkv.is_contiguous() && qkv.dim() == 3 && qkv.size(2) % (3 * heads) == 0,
                 "set attention: qkv must be a contiguous CPU tensor (B, n, 3 h d), got ", qkv.sizes());
     TORCH_CHECK(qkv.size(1) <= NMAX, "set attention: sets of at most ", NMAX, " elements, got ", qkv.size(1));
-    return Shape{qkv.size(0) * heads, (int)qkv.size(1), (int)heads, (int)(qkv.size(2) / (3 * heads))};
+    const int d = (int)(qkv.size(2) / (3 * heads));
+    TORCH_CHECK(d >= 1 && d <= DMAX, "set attention: heads of 1 to ", DMAX, " features, got ", d);
+    return Shape{qkv.size(0) * heads, (int)qkv.size(1), (int)heads, d};
 }
 
 // q + softmax(scale q k^T) v of every set and head: qkv (B, n, 3 h d) -> (out (B, n, h d), lse (n, B h))
@@ -192,10 +195,13 @@ std::vector<at::Tensor> forward(at::Tensor qkv, int64_t heads, double scale) {
     auto lse = at::empty({S.n, S.G}, qkv.options());
     AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "set_attention_forward", [&] {
         constexpr int W = 64 / sizeof(scalar_t);
-        at::parallel_for(0, (S.G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
-            forward_blocks<scalar_t, W>(qkv.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(),
-                                        S, (scalar_t)scale, b0, b1);
-        });
+        auto run = [&](auto width) {
+            at::parallel_for(0, (S.G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
+                forward_blocks<scalar_t, W, decltype(width)::value>(qkv.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(),
+                                                                    lse.data_ptr<scalar_t>(), S, (scalar_t)scale, b0, b1);
+            });
+        };
+        with_width(S.d, run);
     });
     return {out, lse};
 }
@@ -207,10 +213,13 @@ at::Tensor backward(at::Tensor qkv, at::Tensor out, at::Tensor lse, at::Tensor d
     auto dqkv = at::empty_like(qkv);
     AT_DISPATCH_FLOATING_TYPES(qkv.scalar_type(), "set_attention_backward", [&] {
         constexpr int W = 64 / sizeof(scalar_t);
-        at::parallel_for(0, (S.G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
-            backward_blocks<scalar_t, W>(qkv.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), lse.data_ptr<scalar_t>(),
-                                         dout.data_ptr<scalar_t>(), dqkv.data_ptr<scalar_t>(), S, (scalar_t)scale, b0, b1);
-        });
+        auto run = [&](auto width) {
+            at::parallel_for(0, (S.G + W - 1) / W, 4, [&](int64_t b0, int64_t b1) {
+                backward_blocks<scalar_t, W, decltype(width)::value>(qkv.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(),
+                    lse.data_ptr<scalar_t>(), dout.data_ptr<scalar_t>(), dqkv.data_ptr<scalar_t>(), S, (scalar_t)scale, b0, b1);
+            });
+        };
+        with_width(S.d, run);
     });
     return dqkv;
 }
