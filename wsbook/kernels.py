@@ -223,6 +223,45 @@ at::Tensor backward(at::Tensor qkv, at::Tensor out, at::Tensor lse, at::Tensor d
     });
     return dqkv;
 }
+
+
+// The max of a (B, C, O, I) tensor over its last dim and over its second to last, with the index of the first
+// maximum of each, in one pass over memory (torch's max(dim) with indices is a pass, and a slow one, per dim).
+template <typename T>
+static void row_col_max_planes(const T* x, T* rv, int64_t* ri, T* cv, int64_t* ci, int O, int I, int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; p++) {
+        const T* xp = x + p * O * I;
+        T *cm = cv + p * I, *rm = rv + p * O;
+        int64_t *cidx = ci + p * I, *ridx = ri + p * O;
+        for (int i = 0; i < I; i++) { cm[i] = xp[i]; cidx[i] = 0; }
+        for (int o = 0; o < O; o++) {
+            const T* row = xp + (int64_t)o * I;
+            T best = row[0];
+            int64_t at = 0;
+            for (int i = 1; i < I; i++) if (row[i] > best) { best = row[i]; at = i; }
+            rm[o] = best;
+            ridx[o] = at;
+            if (o == 0) continue;
+#pragma omp simd
+            for (int i = 0; i < I; i++) { const bool up = row[i] > cm[i]; cm[i] = up ? row[i] : cm[i]; cidx[i] = up ? o : cidx[i]; }
+        }
+    }
+}
+
+std::vector<at::Tensor> row_col_max(at::Tensor x) {
+    TORCH_CHECK(x.device().is_cpu() && x.is_contiguous() && x.dim() == 4, "row_col_max: a contiguous CPU tensor (B, C, O, I), got ", x.sizes());
+    const int64_t P = x.size(0) * x.size(1);
+    const int O = x.size(2), I = x.size(3);
+    auto rv = at::empty({x.size(0), x.size(1), O}, x.options()), cv = at::empty({x.size(0), x.size(1), I}, x.options());
+    auto ri = at::empty(rv.sizes(), x.options().dtype(at::kLong)), ci = at::empty(cv.sizes(), x.options().dtype(at::kLong));
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "row_col_max", [&] {
+        at::parallel_for(0, P, 16, [&](int64_t p0, int64_t p1) {
+            row_col_max_planes<scalar_t>(x.data_ptr<scalar_t>(), rv.data_ptr<scalar_t>(), ri.data_ptr<int64_t>(),
+                                         cv.data_ptr<scalar_t>(), ci.data_ptr<int64_t>(), O, I, p0, p1);
+        });
+    });
+    return {rv, ri, cv, ci};
+}
 """
 
 # %% ../nbs/00d_kernels.ipynb #bb0eedcd
@@ -242,7 +281,7 @@ def build_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wsbook" / "kernels"
 
 def kernel(quiet: bool = False):
-    """The compiled kernels (`forward`, `backward`), built on first use and cached by torch; `None` where they
+    """The compiled kernels (`forward`, `backward`: set attention; `row_col_max`), built on first use and cached by torch; `None` where they
     cannot be built (the reason is printed once) or `WSBOOK_KERNELS=0`."""
     if "mod" in _kernel: return _kernel["mod"]
     mod = None
@@ -258,7 +297,7 @@ def kernel(quiet: bool = False):
             (where / name).mkdir(parents=True, exist_ok=True)
             if not (where / name / f"{name}.so").exists():
                 print("wsbook: building the CPU attention kernel (once per machine, about 30 s)", file=sys.stderr, flush=True)
-            mod = load_inline(name, cpp_sources=[SOURCE], functions=["forward", "backward"], extra_cflags=CFLAGS,
+            mod = load_inline(name, cpp_sources=[SOURCE], functions=["forward", "backward", "row_col_max"], extra_cflags=CFLAGS,
                               extra_ldflags=["-fopenmp"], build_directory=str(where / name))
         except Exception as e:       # no compiler, no ninja, a failed build: the torch path computes the same
             _kernel["why"] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
