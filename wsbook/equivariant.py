@@ -247,8 +247,10 @@ class HiddenWeights(torch.autograd.Function):
         g3 = g.reshape(B, -1, O * I)
         gx = torch.bmm(weight.t().expand(B, -1, -1), g3).view(x.shape) if ctx.needs_input_grad[0] else None
         gw = torch.bmm(g3, x.reshape(B, Ci, O * I).mT).sum(0) if ctx.needs_input_grad[1] else None
-        gb = g3.sum((0, 2)) if ctx.needs_input_grad[2] else None
-        return (gx, gw, gb, None, None, *(g.sum_to_size(s) for s in ctx.shapes))
+        gp = [g.sum_to_size(s) for s in ctx.shapes]
+        if ctx.needs_input_grad[2]: gb = (gp[0] if gp else g).sum((0, 2, 3))     # from the smallest piece's: one pass less
+        else: gb = None
+        return (gx, gw, gb, None, None, *gp)
 
 # %% ../nbs/06b_equivariant.ipynb #20b2efb4
 def _pooled(pools: dict, key, x: Tensor, dims: tuple, reduction: str) -> Tensor:

@@ -239,8 +239,10 @@ static void row_col_max_planes(const T* x, T* rv, int64_t* ri, T* cv, int64_t* c
         for (int o = 0; o < O; o++) {
             const T* row = xp + (int64_t)o * I;
             T best = row[0];
+#pragma omp simd reduction(max : best)
+            for (int i = 1; i < I; i++) best = row[i] > best ? row[i] : best;
             int64_t at = 0;
-            for (int i = 1; i < I; i++) if (row[i] > best) { best = row[i]; at = i; }
+            while (row[at] != best) at++;                 // the first maximum
             rm[o] = best;
             ridx[o] = at;
             if (o == 0) continue;
