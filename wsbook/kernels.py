@@ -113,6 +113,43 @@ static void forward_blocks(const T* qkv, T* out, T* lse, Shape S, T scale, int64
     }
 }
 
+// K keys from j on, for one block: the probabilities recomputed query by query, the keys' gradients summed over
+// the queries in registers, the queries' accumulated in dqb (K keys a sweep: each query's rows loaded once for K).
+template <typename T, int W, int D, int K>
+static inline __attribute__((always_inline)) void keys(const T* __restrict__ qb, const T* __restrict__ kb,
+        const T* __restrict__ vb, const T* __restrict__ db, T* __restrict__ dqb, const T* L, const T* Dr, T* dqkv,
+        const int64_t* off, int w, int n, int j, const Shape& S, int hd) {
+    T dk[K][D][W], dv[K][D][W];
+    for (int u = 0; u < K; u++) for (int c = 0; c < D; c++) for (int x = 0; x < W; x++) { dk[u][c][x] = 0; dv[u][c][x] = 0; }
+    for (int i = 0; i < n; i++) {
+        const T *qi = qb + i * D * W, *di = db + i * D * W;
+        T* dqi = dqb + i * D * W;
+#pragma omp simd
+        for (int x = 0; x < W; x++) {
+            T dq[D];
+            for (int c = 0; c < D; c++) dq[c] = 0;
+            for (int u = 0; u < K; u++) {
+                const T *kj = kb + (j + u) * D * W, *vj = vb + (j + u) * D * W;
+                T sc = 0, dp = 0;
+                for (int c = 0; c < D; c++) { sc += qi[c * W + x] * kj[c * W + x]; dp += di[c * W + x] * vj[c * W + x]; }
+                const T p = lane_exp(sc - L[i * W + x]);
+                const T ds = p * (dp - Dr[i * W + x]);
+                for (int c = 0; c < D; c++) {
+                    dk[u][c][x] += ds * qi[c * W + x];
+                    dv[u][c][x] += p * di[c * W + x];
+                    dq[c] += ds * kj[c * W + x];
+                }
+            }
+            for (int c = 0; c < D; c++) dqi[c * W + x] += dq[c];
+        }
+    }
+    for (int u = 0; u < K; u++)
+        for (int c = 0; c < D; c++) {
+            T *dkp = dqkv + hd + (j + u) * S.in_row() + c, *dvp = dqkv + 2 * hd + (j + u) * S.in_row() + c;
+            for (int x = 0; x < w; x++) { dkp[off[x]] = dk[u][c][x]; dvp[off[x]] = dv[u][c][x]; }
+        }
+}
+
 template <typename T, int W, int D>
 static void backward_blocks(const T* qkv, const T* out, const T* lse, const T* dout, T* dqkv, Shape S, T scale,
                             int64_t b0, int64_t b1) {
@@ -138,32 +175,9 @@ static void backward_blocks(const T* qkv, const T* out, const T* lse, const T* d
                 L[i * W + x] = x < w ? lse[(int64_t)i * S.G + g0 + x] : 0;
             }
         for (int r = 0; r < n * D * W; r++) dqb[r] = 0;
-        for (int j = 0; j < n; j++) {            // key j: its gradients gather over the queries in registers
-            const T* kj = kb + j * D * W;
-            const T* vj = vb + j * D * W;
-            T dk[D][W], dv[D][W];
-            for (int c = 0; c < D; c++) for (int x = 0; x < W; x++) { dk[c][x] = 0; dv[c][x] = 0; }
-            for (int i = 0; i < n; i++) {
-                const T *qi = qb + i * D * W, *di = db + i * D * W;
-                T* dqi = dqb + i * D * W;
-#pragma omp simd
-                for (int x = 0; x < W; x++) {
-                    T sc = 0, dp = 0;
-                    for (int c = 0; c < D; c++) { sc += qi[c * W + x] * kj[c * W + x]; dp += di[c * W + x] * vj[c * W + x]; }
-                    const T p = lane_exp(sc - L[i * W + x]);
-                    const T ds = p * (dp - Dr[i * W + x]);
-                    for (int c = 0; c < D; c++) {
-                        dk[c][x] += ds * qi[c * W + x];
-                        dv[c][x] += p * di[c * W + x];
-                        dqi[c * W + x] += ds * kj[c * W + x];
-                    }
-                }
-            }
-            for (int c = 0; c < D; c++) {
-                T *dkp = dqkv + hd + j * S.in_row() + c, *dvp = dqkv + 2 * hd + j * S.in_row() + c;
-                for (int x = 0; x < w; x++) { dkp[off[x]] = dk[c][x]; dvp[off[x]] = dv[c][x]; }
-            }
-        }
+        int j = 0;
+        for (; j + 2 <= n; j += 2) keys<T, W, D, 2>(qb, kb, vb, db, dqb, L, Dr, dqkv, off, w, n, j, S, hd);
+        for (; j < n; j++) keys<T, W, D, 1>(qb, kb, vb, db, dqb, L, Dr, dqkv, off, w, n, j, S, hd);
         for (int i = 0; i < n; i++)
             for (int c = 0; c < D; c++) {
                 T* dq = dqkv + i * S.in_row() + c;
