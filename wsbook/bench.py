@@ -22,6 +22,7 @@ from .fit import fit_inrs, inr_seeds, init_batch, pick_chunk, chunk_rates
 from .align import weight_matching, align_dataset, first_layer_costs, solve_seconds
 from .augment import AUGMENTATIONS, get_augmentation, one_hot
 from .models import MODELS, make_model
+from .train import make_optimizer
 from .scales import Scale, get_scale
 from .runs import run_threads
 
@@ -109,8 +110,9 @@ def bench_dws(quick: bool = False, batch: int = 256, thread_counts: Sequence[int
     g = torch.Generator().manual_seed(0)
     torch.manual_seed(0)
     ws, y = siren_batch(sizes, batch, g).to(dev), torch.randint(0, 10, (batch,), generator=g).to(dev)
+    keep_freed_memory()      # both paths step as `train` steps: its allocator setting and optimizer
     m = make_model("dws", sizes, 10).to(dev).train()
-    opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=5e-4)
+    opt = make_optimizer("adamw", m.parameters(), 1e-3, 5e-4)
     def step():
         loss = F.cross_entropy(m(ws), y)
         opt.zero_grad(set_to_none=True)
