@@ -70,10 +70,49 @@ static void gather(const T* src, const int64_t* off, int64_t row, int n, int d, 
             for (int x = 0; x < W; x++) dst[(i * d + c) * W + x] = x < w ? src[off[x] + i * row + c] * scale : 0;
 }
 
+// K queries from i on, for one block: their scores and maxima in one sweep over the keys, then their
+// probabilities, sums and weighted values in another (K queries a sweep: each key's rows loaded once for K).
+template <typename T, int W, int D, int K>
+static inline __attribute__((always_inline)) void queries(const T* __restrict__ qb, const T* __restrict__ kb,
+        const T* __restrict__ vb, T* __restrict__ s, T* out, T* lse, const int64_t* oo, int w, int n, int i,
+        int64_t g0, const Shape& S, T scale) {
+    T m[K][W], l[K][W], acc[K][D][W];
+    for (int u = 0; u < K; u++) for (int x = 0; x < W; x++) m[u][x] = std::numeric_limits<T>::lowest();
+    for (int j = 0; j < n; j++) {
+        const T* kj = kb + j * D * W;
+#pragma omp simd
+        for (int x = 0; x < W; x++)
+            for (int u = 0; u < K; u++) {
+                const T* qi = qb + (i + u) * D * W;
+                T a = 0;
+                for (int c = 0; c < D; c++) a += qi[c * W + x] * kj[c * W + x];
+                s[(u * n + j) * W + x] = a;
+                m[u][x] = a > m[u][x] ? a : m[u][x];
+            }
+    }
+    for (int u = 0; u < K; u++) for (int x = 0; x < W; x++) { l[u][x] = 0; for (int c = 0; c < D; c++) acc[u][c][x] = 0; }
+    for (int j = 0; j < n; j++) {
+        const T* vj = vb + j * D * W;
+#pragma omp simd
+        for (int x = 0; x < W; x++)
+            for (int u = 0; u < K; u++) {
+                const T p = lane_exp(s[(u * n + j) * W + x] - m[u][x]);
+                l[u][x] += p;
+                for (int c = 0; c < D; c++) acc[u][c][x] += p * vj[c * W + x];
+            }
+    }
+    for (int u = 0; u < K; u++) {
+        const T* qi = qb + (i + u) * D * W;
+        for (int c = 0; c < D; c++)
+            for (int x = 0; x < w; x++) out[oo[x] + (i + u) * S.out_row() + c] = qi[c * W + x] / scale + acc[u][c][x] / l[u][x];
+        for (int x = 0; x < w; x++) lse[(int64_t)(i + u) * S.G + g0 + x] = m[u][x] + std::log(l[u][x]);
+    }
+}
+
 template <typename T, int W, int D>
 static void forward_blocks(const T* qkv, T* out, T* lse, Shape S, T scale, int64_t b0, int64_t b1) {
     const int n = S.n, hd = S.h * D;
-    alignas(64) T qb[NMAX * D * W], kb[NMAX * D * W], vb[NMAX * D * W], s[NMAX * W];
+    alignas(64) T qb[NMAX * D * W], kb[NMAX * D * W], vb[NMAX * D * W], s[2 * NMAX * W];
     int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
         const int64_t g0 = b * W;
@@ -82,34 +121,9 @@ static void forward_blocks(const T* qkv, T* out, T* lse, Shape S, T scale, int64
         gather<T, W>(qkv, off, S.in_row(), n, D, w, scale, qb);
         gather<T, W>(qkv + hd, off, S.in_row(), n, D, w, T(1), kb);
         gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, D, w, T(1), vb);
-        for (int i = 0; i < n; i++) {
-            const T* qi = qb + i * D * W;
-            T m[W], l[W], acc[D][W];
-            for (int x = 0; x < W; x++) m[x] = std::numeric_limits<T>::lowest();
-            for (int j = 0; j < n; j++) {        // scores of query i, and their maximum
-                const T* kj = kb + j * D * W;
-#pragma omp simd
-                for (int x = 0; x < W; x++) {
-                    T a = 0;
-                    for (int c = 0; c < D; c++) a += qi[c * W + x] * kj[c * W + x];
-                    s[j * W + x] = a;
-                    m[x] = a > m[x] ? a : m[x];
-                }
-            }
-            for (int x = 0; x < W; x++) { l[x] = 0; for (int c = 0; c < D; c++) acc[c][x] = 0; }
-            for (int j = 0; j < n; j++) {        // probabilities, their sum, and the weighted values at once
-                const T* vj = vb + j * D * W;
-#pragma omp simd
-                for (int x = 0; x < W; x++) {
-                    const T p = lane_exp(s[j * W + x] - m[x]);
-                    l[x] += p;
-                    for (int c = 0; c < D; c++) acc[c][x] += p * vj[c * W + x];
-                }
-            }
-            for (int c = 0; c < D; c++)
-                for (int x = 0; x < w; x++) out[oo[x] + i * S.out_row() + c] = qi[c * W + x] / scale + acc[c][x] / l[x];
-            for (int x = 0; x < w; x++) lse[(int64_t)i * S.G + g0 + x] = m[x] + std::log(l[x]);
-        }
+        int i = 0;
+        for (; i + 2 <= n; i += 2) queries<T, W, D, 2>(qb, kb, vb, s, out, lse, oo, w, n, i, g0, S, scale);
+        for (; i < n; i++) queries<T, W, D, 1>(qb, kb, vb, s, out, lse, oo, w, n, i, g0, S, scale);
     }
 }
 
