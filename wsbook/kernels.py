@@ -101,11 +101,19 @@ static inline __attribute__((always_inline)) void queries(const T* __restrict__ 
                 for (int c = 0; c < D; c++) acc[u][c][x] += p * vj[c * W + x];
             }
     }
+    const T unscale = 1 / scale;
     for (int u = 0; u < K; u++) {
         const T* qi = qb + (i + u) * D * W;
+        T inv[W], r[D][W];
+#pragma omp simd
+        for (int x = 0; x < W; x++) {
+            inv[x] = 1 / l[u][x];
+            for (int c = 0; c < D; c++) r[c][x] = qi[c * W + x] * unscale + acc[u][c][x] * inv[x];
+            l[u][x] = m[u][x] + std::log(l[u][x]);
+        }
         for (int c = 0; c < D; c++)
-            for (int x = 0; x < w; x++) out[oo[x] + (i + u) * S.out_row() + c] = qi[c * W + x] / scale + acc[u][c][x] / l[u][x];
-        for (int x = 0; x < w; x++) lse[(int64_t)(i + u) * S.G + g0 + x] = m[u][x] + std::log(l[u][x]);
+            for (int x = 0; x < w; x++) out[oo[x] + (i + u) * S.out_row() + c] = r[c][x];
+        for (int x = 0; x < w; x++) lse[(int64_t)(i + u) * S.G + g0 + x] = l[u][x];
     }
 }
 
@@ -180,11 +188,12 @@ static void backward_blocks(const T* qkv, const T* out, const T* lse, const T* d
         gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, D, w, T(1), vb);
         gather<T, W>(dout, oo, S.out_row(), n, D, w, T(1), db);
         gather<T, W>(out, oo, S.out_row(), n, D, w, T(1), ob);
+        const T unscale = 1 / scale;
         for (int i = 0; i < n; i++)
 #pragma omp simd
             for (int x = 0; x < W; x++) {        // rowsum(dP * P) = dO . (out - q), the attention part of the output
                 T a = 0;
-                for (int c = 0; c < D; c++) a += db[(i * D + c) * W + x] * (ob[(i * D + c) * W + x] - qb[(i * D + c) * W + x] / scale);
+                for (int c = 0; c < D; c++) a += db[(i * D + c) * W + x] * (ob[(i * D + c) * W + x] - qb[(i * D + c) * W + x] * unscale);
                 Dr[i * W + x] = a;
                 L[i * W + x] = x < w ? lse[(int64_t)i * S.G + g0 + x] : 0;
             }
@@ -318,6 +327,8 @@ def kernel(quiet: bool = False):
     if "mod" in _kernel: return _kernel["mod"]
     mod = None
     if os.environ.get("WSBOOK_KERNELS", "1") == "0": _kernel["why"] = "WSBOOK_KERNELS=0"
+    elif not any(shutil.which(cc) for cc in (os.environ.get("CXX", "c++"), "g++")):
+        _kernel["why"] = "no C++ compiler on PATH: install g++ to build it"
     else:
         tag = hashlib.sha256("\0".join([SOURCE, *CFLAGS, _cpu_tag(), torch.__version__]).encode()).hexdigest()[:12]
         name, where = f"wsbook_kernels_{tag}", build_dir()
@@ -334,7 +345,8 @@ def kernel(quiet: bool = False):
         except Exception as e:       # no compiler, no ninja, a failed build: the torch path computes the same
             _kernel["why"] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
     if mod is None and not quiet:
-        print(f"wsbook: no compiled attention kernel ({_kernel['why']}); using torch operators", file=sys.stderr)
+        print(f"wsbook: no compiled attention kernel ({_kernel['why']}); using torch operators (the same numbers, slower;"
+              " WSBOOK_KERNELS=0 says so without trying)", file=sys.stderr)
     _kernel["mod"] = mod
     return mod
 
