@@ -13,7 +13,7 @@ import torch
 
 # %% auto #0
 __all__ = ['MALLOPT', 'RUN_THREADS', 'AMP_DEVICES', 'resolve_device', 'synchronize', 'keep_freed_memory', 'pinned_threads',
-           'amp_autocast', 'dist_backend', 'is_oom', 'free_memory', 'grow', 'device_info']
+           'amp_autocast', 'no_autocast', 'dist_backend', 'is_oom', 'free_memory', 'grow', 'device_info']
 
 # %% ../nbs/00a_device.ipynb #4ae47d83
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
@@ -74,6 +74,11 @@ def amp_autocast(device, amp: bool = True, on: Sequence[str] = AMP_DEVICES, dtyp
     dev = torch.device(device)
     if not (amp and dev.type in on): return nullcontext()
     return torch.autocast(dev.type, dtype=dtype)
+
+def no_autocast(device):
+    "A block where autocast is off on `device`'s type (a context that changes nothing where it has none, e.g. `meta`)."
+    try: return torch.autocast(torch.device(device).type, enabled=False)
+    except (RuntimeError, ValueError): return nullcontext()
 
 # %% ../nbs/00a_device.ipynb #0db15f98
 def dist_backend(device) -> str:

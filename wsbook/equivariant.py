@@ -16,6 +16,7 @@ from .weights import WeightSpace
 from .names import unknown_name
 from .nets import WSModel, mlp_head, attention, fast_dropout
 from .kernels import kernel, SetAttention
+from .device import no_autocast
 
 # %% auto #0
 __all__ = ['KERNEL_MAX_D', 'FUSED_POOLING', 'pool', 'ChannelLinear', 'SAB', 'DeepSets', 'PairMap', 'to_authors', 'from_authors',
@@ -200,10 +201,11 @@ def fast_sab(m: SAB, x: Tensor) -> Tensor:
     if x.device.type != "cpu": return m(x)
     B, n, _ = x.shape
     h, d = m.heads, m.f_out // m.heads
-    if d <= KERNEL_MAX_D and n <= 64 and x.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None:
-        o = SetAttention.apply(m.qkv(x), h, 1 / math.sqrt(m.f_out))                      # q + attention, (B, n, h d)
+    qkv = m.qkv(x)                       # under autocast it may come out in half precision: the kernel is float32 / 64
+    if d <= KERNEL_MAX_D and n <= 64 and qkv.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None:
+        o = SetAttention.apply(qkv, h, 1 / math.sqrt(m.f_out))                           # q + attention, (B, n, h d)
         return o + F.relu(m.o(o))
-    qkv = m.qkv(x).view(B, n, 3, h, d).permute(2, 0, 3, 4, 1).contiguous()     # (3, B, h, d, n)
+    qkv = qkv.view(B, n, 3, h, d).permute(2, 0, 3, 4, 1).contiguous()          # (3, B, h, d, n)
     qT, kT, vT = qkv.view(3, B * h, d, n).unbind(0)
     a = SmallAttention.apply(qT * (1 / math.sqrt(m.f_out)), kT, vT)           # (B h, n, d)
     o = (qT.mT + a).view(B, h, n, d).transpose(1, 2).reshape(B, n, m.f_out)
@@ -216,6 +218,10 @@ class HiddenWeights(torch.autograd.Function):
     input neurons (B, C_out, O) and over the output neurons (B, C_out, I) - what the next layer pools."""
     @staticmethod
     def forward(ctx, x, weight, bias, relu: bool, pooled: bool, *pieces):
+        with no_autocast(x.device):          # it writes into a buffer of x's dtype, autocast or not
+            return HiddenWeights._forward(ctx, x, weight.to(x.dtype), bias.to(x.dtype), relu, pooled, pieces)
+    @staticmethod
+    def _forward(ctx, x, weight, bias, relu, pooled, pieces):
         B, Ci, O, I = x.shape
         out = x.new_empty(B, weight.shape[0], O, I)
         torch.bmm(weight.expand(B, -1, -1), x.reshape(B, Ci, O * I), out=out.view(B, -1, O * I))

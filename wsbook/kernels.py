@@ -70,6 +70,19 @@ static void gather(const T* src, const int64_t* off, int64_t row, int n, int d, 
             for (int x = 0; x < W; x++) dst[(i * d + c) * W + x] = x < w ? src[off[x] + i * row + c] * scale : 0;
 }
 
+// The block of W groups from g0: each lane's offsets into qkv and out, its q (scaled), k and v in lane-major
+// buffers; returns how many lanes are groups (W but in the last block).
+template <typename T, int W, int D>
+static inline int load_block(const T* qkv, const Shape& S, int64_t g0, T scale, int64_t* off, int64_t* oo, T* qb, T* kb,
+                             T* vb) {
+    const int w = (int)std::min<int64_t>(W, S.G - g0), hd = S.h * D;
+    for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
+    gather<T, W>(qkv, off, S.in_row(), S.n, D, w, scale, qb);
+    gather<T, W>(qkv + hd, off, S.in_row(), S.n, D, w, T(1), kb);
+    gather<T, W>(qkv + 2 * hd, off, S.in_row(), S.n, D, w, T(1), vb);
+    return w;
+}
+
 // K queries from i on, for one block: their scores and maxima in one sweep over the keys, then their
 // probabilities, sums and weighted values in another (K queries a sweep: each key's rows loaded once for K).
 template <typename T, int W, int D, int K>
@@ -119,16 +132,12 @@ static inline __attribute__((always_inline)) void queries(const T* __restrict__ 
 
 template <typename T, int W, int D>
 static void forward_blocks(const T* qkv, T* out, T* lse, Shape S, T scale, int64_t b0, int64_t b1) {
-    const int n = S.n, hd = S.h * D;
+    const int n = S.n;
     alignas(64) T qb[NMAX * D * W], kb[NMAX * D * W], vb[NMAX * D * W], s[2 * NMAX * W];
     int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
         const int64_t g0 = b * W;
-        const int w = (int)std::min<int64_t>(W, S.G - g0);
-        for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
-        gather<T, W>(qkv, off, S.in_row(), n, D, w, scale, qb);
-        gather<T, W>(qkv + hd, off, S.in_row(), n, D, w, T(1), kb);
-        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, D, w, T(1), vb);
+        const int w = load_block<T, W, D>(qkv, S, g0, scale, off, oo, qb, kb, vb);
         int i = 0;
         for (; i + 2 <= n; i += 2) queries<T, W, D, 2>(qb, kb, vb, s, out, lse, oo, w, n, i, g0, S, scale);
         for (; i < n; i++) queries<T, W, D, 1>(qb, kb, vb, s, out, lse, oo, w, n, i, g0, S, scale);
@@ -181,11 +190,7 @@ static void backward_blocks(const T* qkv, const T* out, const T* lse, const T* d
     int64_t off[W], oo[W];
     for (int64_t b = b0; b < b1; b++) {
         const int64_t g0 = b * W;
-        const int w = (int)std::min<int64_t>(W, S.G - g0);
-        for (int x = 0; x < W; x++) { off[x] = S.in_offset(g0 + (x < w ? x : 0)); oo[x] = S.out_offset(g0 + (x < w ? x : 0)); }
-        gather<T, W>(qkv, off, S.in_row(), n, D, w, scale, qb);
-        gather<T, W>(qkv + hd, off, S.in_row(), n, D, w, T(1), kb);
-        gather<T, W>(qkv + 2 * hd, off, S.in_row(), n, D, w, T(1), vb);
+        const int w = load_block<T, W, D>(qkv, S, g0, scale, off, oo, qb, kb, vb);
         gather<T, W>(dout, oo, S.out_row(), n, D, w, T(1), db);
         gather<T, W>(out, oo, S.out_row(), n, D, w, T(1), ob);
         const T unscale = 1 / scale;
