@@ -186,7 +186,8 @@ def test_export_and_import_killed_anywhere_rerun_to_the_same_files(store, tmp_pa
 def test_ctrl_c_prints_one_line_with_the_resume_command(tmp_path):
     s = tmp_path / "S"
     longer = ["--limit", "400", "--steps", "100", "--shard-size", "16", "--chunk", "16", "--device", "cpu"]   # still running at the 1st shard
-    p = subprocess.Popen(wsbook_cmd() + ["fit", "digits", "--out", str(s), *longer], stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(wsbook_cmd() + ["fit", "digits", "--out", str(s), *longer], stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # a shell's `cmd &` ignores it
     t0 = time.time()
     while not list((s / "shards").glob("*.safetensors")) and time.time() - t0 < 120: time.sleep(0.01)
     p.send_signal(signal.SIGINT)
