@@ -15,7 +15,7 @@ from torch import Tensor, nn
 from .weights import WeightSpace
 from .names import unknown_name
 from .nets import WSModel, mlp_head, attention, fast_dropout
-from .kernels import kernel, SetAttention
+from .kernels import kernel, compiled_for, SetAttention
 from .device import no_autocast
 
 # %% auto #0
@@ -202,7 +202,7 @@ def fast_sab(m: SAB, x: Tensor) -> Tensor:
     B, n, _ = x.shape
     h, d = m.heads, m.f_out // m.heads
     qkv = m.qkv(x)                       # under autocast it may come out in half precision: the kernel is float32 / 64
-    if d <= KERNEL_MAX_D and n <= 64 and qkv.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None:
+    if d <= KERNEL_MAX_D and n <= 64 and compiled_for(qkv):
         o = SetAttention.apply(qkv, h, 1 / math.sqrt(m.f_out))                           # q + attention, (B, n, h d)
         return o + F.relu(m.o(o))
     qkv = qkv.view(B, n, 3, h, d).permute(2, 0, 3, 4, 1).contiguous()          # (3, B, h, d, n)
@@ -234,8 +234,7 @@ class HiddenWeights(torch.autograd.Function):
         if not pooled:
             ctx.save_for_backward(x, weight, out if relu else None)
             return out, None, None
-        fast = out.device.type == "cpu" and out.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None
-        row, ri, col, ci = kernel().row_col_max(out) if fast else (*out.max(3), *out.max(2))
+        row, ri, col, ci = kernel().row_col_max(out) if compiled_for(out) else (*out.max(3), *out.max(2))
         ctx.save_for_backward(x, weight, out if relu else None, row, ri, col, ci)
         return out, row, col
     @staticmethod

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['SOURCE', 'CFLAGS', 'build_dir', 'kernel', 'SetAttention']
+__all__ = ['SOURCE', 'CFLAGS', 'build_dir', 'kernel', 'compiled_for', 'SetAttention']
 
 # %% ../nbs/00d_kernels.ipynb #083f73aa
 SOURCE = r"""
@@ -327,8 +327,8 @@ def build_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "wsbook" / "kernels"
 
 def kernel(quiet: bool = False):
-    """The compiled kernels (`forward`, `backward`: set attention; `row_col_max`), built on first use and cached by torch; `None` where they
-    cannot be built (the reason is printed once) or `WSBOOK_KERNELS=0`."""
+    """The compiled kernels (`forward`, `backward`: set attention; `row_col_max`), built on first use and kept in
+    `build_dir()`; `None` where they cannot be built (the reason is printed once) or `WSBOOK_KERNELS=0`."""
     if "mod" in _kernel: return _kernel["mod"]
     mod = None
     if os.environ.get("WSBOOK_KERNELS", "1") == "0": _kernel["why"] = "WSBOOK_KERNELS=0"
@@ -354,6 +354,10 @@ def kernel(quiet: bool = False):
               " WSBOOK_KERNELS=0 says so without trying)", file=sys.stderr)
     _kernel["mod"] = mod
     return mod
+
+def compiled_for(t: Tensor) -> bool:
+    "Whether the compiled kernels take `t`: a float32 / float64 CPU tensor, on a machine where they built."
+    return t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) and kernel(quiet=True) is not None
 
 # %% ../nbs/00d_kernels.ipynb #44f1bac8
 class SetAttention(torch.autograd.Function):
