@@ -296,10 +296,9 @@ def cell_text(c: dict) -> str:
     return "<br>".join(x for x in (_num(c), c["note"], c["at"], f"`{c['run']}`: {c['verdict']}") if x)
 
 def verdict_text(v: dict) -> str:
-    "The verdict column: the verdict in bold, then the deciding scale's numbers."
+    "The verdict column: the verdict in bold and the scale it was read at (whose cell, beside it, has the numbers)."
     if "verdict" not in v: return f"*{v['text']}*"
-    note = f", {v['note']}" if v["note"] else ""
-    return f"**{v['verdict']}**<br>at `{v['scale']}`: {_num(v)}{note}, {v['at']}"
+    return f"**{v['verdict']}**<br>read at `{v['scale']}`"
 
 # %% ../nbs/09h_findings.ipynb #464f4d3a
 def _cell(s: str) -> str: return str(s).replace("|", "\\|").replace("\n", " ")
